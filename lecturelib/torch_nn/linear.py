@@ -1,0 +1,73 @@
+"""Fully connected layer as a ``torch.autograd.Function`` mirroring ``numpy_nn.linear``.
+
+Weights keep the lectures' orientation ``W ∈ R^{D_in × D_out}`` (``u = W^T z + b``); ``torch.nn.Linear``
+stores the transpose (out × in), so copying weights between the two means ``W = linear.weight.T``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from ._common import check_tensor
+
+__all__ = ["LinearFunction", "linear", "Linear"]
+
+
+class LinearFunction(torch.autograd.Function):
+    """``u = z W + b`` forward; backward ``dz = δ W^T``, ``dW = z^T δ``, ``db = Σ_n δ_n``."""
+
+    @staticmethod
+    def forward(ctx, z, W, b):
+        u = z @ W + b
+        ctx.save_for_backward(z, W)
+        return u
+
+    @staticmethod
+    def backward(ctx, du):
+        z, W = ctx.saved_tensors
+        dz = du @ W.T
+        dW = z.T @ du
+        db = du.sum(dim=0)
+        return dz, dW, db
+
+
+def linear(z, W, b):
+    """``u = W^T z + b`` per row of ``z`` (N, D_in) with ``W`` (D_in, D_out), ``b`` (D_out,) → (N, D_out)."""
+    check_tensor(z, "z", ndim=2)
+    check_tensor(W, "W", ndim=2)
+    check_tensor(b, "b", ndim=1)
+    if z.shape[1] != W.shape[0]:
+        raise ValueError(f"z has {z.shape[1]} features per sample (shape {tuple(z.shape)}) but W expects "
+                         f"{W.shape[0]} inputs (shape {tuple(W.shape)}); W must be (D_in, D_out)")
+    if b.shape[0] != W.shape[1]:
+        raise ValueError(f"b has {b.shape[0]} entries but W has {W.shape[1]} outputs (shape {tuple(W.shape)})")
+    return LinearFunction.apply(z, W, b)
+
+
+class Linear(nn.Module):
+    """``nn.Module`` around :func:`linear`; ``weight`` is (in_features, out_features), the lectures' ``W``.
+
+    Initialised like ``torch.nn.Linear``: U(−1/√in, 1/√in) for weights and biases.
+    """
+
+    def __init__(self, in_features: int, out_features: int, device=None, dtype=None):
+        super().__init__()
+        factory = {"device": device, "dtype": dtype}
+        self.in_features, self.out_features = in_features, out_features
+        self.weight = nn.Parameter(torch.empty(in_features, out_features, **factory))
+        self.bias = nn.Parameter(torch.empty(out_features, **factory))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        bound = 1 / math.sqrt(self.in_features)
+        nn.init.uniform_(self.weight, -bound, bound)
+        nn.init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, z):
+        return linear(z, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}"

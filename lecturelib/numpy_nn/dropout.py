@@ -1,0 +1,74 @@
+"""Dropout (lecture 000 "Reducing Overfitting", 001 "Dropout"; Hinton et al. 2012), in its inverted form.
+
+In training every unit is dropped (set to 0) independently with probability ``p``. The lectures' original
+form keeps the activations as they are during training and, at test time, uses every unit with the weights
+scaled by the keep probability ``1 − p`` (deck 001 writes "結合重みをp倍する"; with AlexNet's p = 1/2 the two
+factors coincide), so that each unit's expected input is the same in both phases. *Inverted* dropout, used
+here and by PyTorch, moves that scaling into training::
+
+    train:  z_out = m ⊙ z / (1 − p),   m_i ~ Bernoulli(1 − p)   ⇒  E[z_out] = z
+    test:   z_out = z
+
+so the network at test time is used unchanged.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .._validate import check_array
+
+__all__ = ["dropout_backward", "dropout_forward"]
+
+
+def _check_p(p) -> float:
+    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0 <= p < 1:
+        raise ValueError(f"p (the probability of dropping a unit) must be a number in [0, 1), got {p!r}")
+    return float(p)
+
+
+def _uniform(shape, rng):
+    """Uniform samples in [0, 1): from ``rng`` (a Generator or an int seed) or NumPy's global generator."""
+    if rng is None:
+        return np.random.random_sample(shape)  # governed by np.random.seed / lecturelib.set_seed
+    if isinstance(rng, (numbers.Integral, np.random.SeedSequence)) and not isinstance(rng, bool):
+        rng = np.random.default_rng(rng)
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(  # noqa: TRY004 - the project reports bad input as ValueError
+            f"rng: expected a numpy.random.Generator, an int seed or None, got {type(rng).__name__}")
+    return rng.random(shape)
+
+
+def dropout_forward(x, p, train=True, rng=None):
+    """Inverted dropout ``z_out = m ⊙ x / (1 − p)`` in training, ``z_out = x`` at test time.
+
+    Args:
+        x: activations, any shape.
+        p: probability of *dropping* a unit, in [0, 1) (the lecture's AlexNet uses 0.5).
+        train: training mode (random mask) or test mode (identity).
+        rng: ``numpy.random.Generator`` (or an int seed) for the mask; ``None`` uses NumPy's global generator.
+
+    Returns:
+        ``(out, cache)``: ``out`` has ``x``'s shape and dtype; ``cache`` is the scaled mask
+        ``m / (1 − p)`` (entries 0 or 1/(1−p)) in training and ``None`` at test time.
+    """
+    check_array(x, "x")
+    p = _check_p(p)
+    if not train:
+        return x.copy(), None
+    keep = _uniform(x.shape, rng) >= p  # P(keep) = 1 − p
+    mask = keep.astype(x.dtype) / x.dtype.type(1 - p)
+    return x * mask, mask
+
+
+def dropout_backward(dout, cache):
+    """``∂J/∂x = ∂J/∂z_out ⊙ m / (1 − p)``: the gradient flows only through the kept units (identity at test)."""
+    check_array(dout, "dout")
+    mask = cache
+    if mask is None:
+        return dout.copy()
+    if dout.shape != mask.shape:
+        raise ValueError(f"dout must have the forward output's shape {mask.shape}, got {dout.shape}")
+    return dout * mask

@@ -128,3 +128,23 @@ def assert_numpy_matches_finite_differences(spec: LayerSpec, tol=1e-6, h=1e-5):
         num = numerical_gradient(J, x, h=h)
         err = rel_error(num, grads[name])
         assert err < tol, f"{spec.name}: d{name} vs finite differences, rel error {err:.2e}"
+
+
+def scaled_error(a, b) -> float:
+    """``max |a − b| / max |b|``: the error relative to the reference's scale, not element by element.
+
+    Suited to float32, where an output that is a long sum can land near zero by cancellation and then carries
+    an element-wise relative error far above float32's resolution.
+    """
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return float(np.max(np.abs(a - b)) / max(1e-30, float(np.max(np.abs(b))))) if b.size else 0.0
+
+
+def assert_backends_close_scaled(spec: LayerSpec, backend: str, dtype=np.float32, tol=1e-5):
+    """Like :func:`assert_backends_agree`, with :func:`scaled_error` (for float32 runs of long sums)."""
+    ref_out, ref_grads, dout = spec.run("numpy", dtype)
+    out, grads, _ = spec.run(backend, dtype, dout=dout)
+    for what, a, b in [("forward", out, ref_out)] + [(f"d{n}", grads[n], ref_grads[n]) for n in spec.grad_names]:
+        assert np.shape(a) == np.shape(b), f"{spec.name}/{backend}: {what} shape {np.shape(a)} != {np.shape(b)}"
+        err = scaled_error(a, b)
+        assert err < tol, f"{spec.name}/{backend}: {what} differs from numpy_nn, scaled error {err:.2e}"

@@ -6,3 +6,9 @@ and apply the Function; the ``nn.Module`` wrappers let models compose as usual.
 
 from .linear import Linear, LinearFunction, linear
 from .losses import SoftmaxCrossEntropy, SoftmaxCrossEntropyFunction, softmax_cross_entropy
+from .conv import Conv2d, Conv2dFunction, conv2d
+from .pool import (AvgPool2d, AvgPool2dFunction, Flatten, MaxPool2d, MaxPool2dFunction, avg_pool2d,
+                   max_pool2d)
+from .batchnorm import BatchNorm, BatchNormFunction, batch_norm
+from .dropout import Dropout, DropoutFunction, dropout
+from .lrn import LRN, LRNFunction, lrn

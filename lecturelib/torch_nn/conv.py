@@ -1,0 +1,129 @@
+"""Convolution layer as a ``torch.autograd.Function`` mirroring ``numpy_nn.conv`` (im2col).
+
+Same layout as PyTorch: x (N, C, H, W), w (F, C, HH, WW) with ``w[k', k, m, n] = W_{m,n,k,k'}`` of the
+lecture, b (F,). Only torch ops, so the same code runs on a GPU.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..numpy_nn.conv import _check_conv, _pair, conv_output_size
+from ._common import check_tensor
+
+__all__ = ["Conv2d", "Conv2dFunction", "col2im", "conv2d", "im2col"]
+
+
+def im2col(x, kernel, stride, pad):
+    """(C·HH·WW, N·H_out·W_out) matrix of receptive fields, as ``numpy_nn.im2col``: a strided view, one copy."""
+    (HH, WW), (sh, sw), (ph, pw) = kernel, stride, pad
+    N, C, H, W = x.shape
+    H_out, W_out = conv_output_size(H, HH, sh, ph), conv_output_size(W, WW, sw, pw)
+    xp = F.pad(x, (pw, pw, ph, ph)) if (ph or pw) else x
+    sN, sC, sH, sW = xp.stride()
+    view = xp.as_strided((C, HH, WW, N, H_out, W_out), (sC, sH, sW, sN, sH * sh, sW * sw),
+                         xp.storage_offset())
+    return view.reshape(C * HH * WW, N * H_out * W_out)
+
+
+def col2im(cols, x_shape, kernel, stride, pad):
+    """Adjoint of :func:`im2col`: add every column back onto its window (loop over the HH·WW offsets)."""
+    (HH, WW), (sh, sw), (ph, pw) = kernel, stride, pad
+    N, C, H, W = x_shape
+    H_out, W_out = conv_output_size(H, HH, sh, ph), conv_output_size(W, WW, sw, pw)
+    cols = cols.reshape(C, HH, WW, N, H_out, W_out)
+    dxp = cols.new_zeros((N, C, H + 2 * ph, W + 2 * pw))
+    dxp_t = dxp.transpose(0, 1)  # (C, N, Hp, Wp) view, to match the layout of cols
+    for m in range(HH):
+        for n in range(WW):
+            dxp_t[:, :, m:m + sh * H_out:sh, n:n + sw * W_out:sw] += cols[:, m, n]
+    if ph or pw:
+        dxp = dxp[:, :, ph:ph + H, pw:pw + W].contiguous()
+    return dxp
+
+
+class Conv2dFunction(torch.autograd.Function):
+    """``U = W_mat · im2col(x) + b`` forward; backward ``dW = δ colsᵀ``, ``db = Σ δ``, ``dx = col2im(W_matᵀ δ)``.
+
+    ``stride`` and ``pad`` are ``(height, width)`` pairs (see :func:`conv2d` for the validating entry point).
+    """
+
+    @staticmethod
+    def forward(ctx, x, w, b, stride, pad):
+        N, _, H, W = x.shape
+        Fo, _, HH, WW = w.shape
+        H_out, W_out = conv_output_size(H, HH, stride[0], pad[0]), conv_output_size(W, WW, stride[1], pad[1])
+        cols = im2col(x, (HH, WW), stride, pad)
+        u = w.reshape(Fo, -1) @ cols                                  # (F, N·H_out·W_out)
+        u += b[:, None]
+        out = u.reshape(Fo, N, H_out, W_out).permute(1, 0, 2, 3).contiguous()
+        ctx.save_for_backward(w, cols)
+        ctx.conf = (tuple(x.shape), stride, pad)
+        return out
+
+    @staticmethod
+    def backward(ctx, dout):
+        w, cols = ctx.saved_tensors
+        x_shape, stride, pad = ctx.conf
+        Fo = w.shape[0]
+        d = dout.permute(1, 0, 2, 3).reshape(Fo, -1)                  # (F, N·H_out·W_out)
+        db = d.sum(dim=1)
+        dw = (cols @ d.T).T.reshape(w.shape)
+        dx = None
+        if ctx.needs_input_grad[0]:
+            dcols = w.reshape(Fo, -1).T @ d                           # (C·HH·WW, N·H_out·W_out)
+            dx = col2im(dcols, x_shape, tuple(w.shape[2:]), stride, pad)
+        return dx, dw, db, None, None
+
+
+def conv2d(x, w, b, stride=1, pad=0):
+    """Convolution ``u_{i,j,k'} = Σ_{m,n,k} W_{m,n,k,k'} z_{s·i+m, s·j+n, k} + b_{k'}`` (cross-correlation).
+
+    Args:
+        x: (N, C, H, W); w: (F, C, HH, WW); b: (F,); stride, pad: ints or ``(height, width)`` pairs.
+
+    Returns:
+        (N, F, (H + 2·pad − HH)//stride + 1, (W + 2·pad − WW)//stride + 1), same dtype as ``x``.
+    """
+    check_tensor(x, "x", ndim=4)
+    check_tensor(w, "w", ndim=4)
+    check_tensor(b, "b", ndim=1)
+    if not (x.device == w.device == b.device):
+        raise ValueError(f"x, w and b must be on one device; got x {x.device}, w {w.device}, b {b.device}")
+    stride, pad = _check_conv(x, w, b, stride, pad)
+    return Conv2dFunction.apply(x, w, b, stride, pad)
+
+
+class Conv2d(nn.Module):
+    """``nn.Module`` around :func:`conv2d`; ``weight`` (out_channels, in_channels, kh, kw), ``bias`` (out,).
+
+    Initialised like ``torch.nn.Conv2d``: Kaiming-uniform weights (a = √5, i.e. U(−1/√fan_in, 1/√fan_in))
+    and biases U(−1/√fan_in, 1/√fan_in), ``fan_in = in_channels·kh·kw``.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, pad=0, device=None,
+                 dtype=None):
+        super().__init__()
+        factory = {"device": device, "dtype": dtype}
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.kernel_size = _pair(kernel_size, "kernel_size")
+        self.stride, self.pad = _pair(stride, "stride"), _pair(pad, "pad")
+        self.weight = nn.Parameter(torch.empty(out_channels, in_channels, *self.kernel_size, **factory))
+        self.bias = nn.Parameter(torch.empty(out_channels, **factory))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        nn.init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        bound = 1 / math.sqrt(self.in_channels * self.kernel_size[0] * self.kernel_size[1])
+        nn.init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, x):
+        return conv2d(x, self.weight, self.bias, self.stride, self.pad)
+
+    def extra_repr(self) -> str:
+        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}, pad={self.pad}")

@@ -1,0 +1,130 @@
+"""Max and average pooling as ``torch.autograd.Function``s mirroring ``numpy_nn.pool``, plus ``Flatten``.
+
+Windows of ``size_h × size_w`` pixels every ``(s_h, s_w)`` (overlap allowed, no padding, leftover rows and
+columns dropped as in PyTorch); max pooling sends the gradient to the first maximum of each window in
+row-major order, as PyTorch does. Only torch ops, so the same code runs on a GPU.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ..numpy_nn.conv import _pair
+from ..numpy_nn.pool import _check_pool
+from ._common import check_tensor
+
+__all__ = [
+    "AvgPool2d",
+    "AvgPool2dFunction",
+    "Flatten",
+    "MaxPool2d",
+    "MaxPool2dFunction",
+    "avg_pool2d",
+    "max_pool2d",
+]
+
+
+def _windows(x, size, stride, out_hw):
+    """View (N, C, H_out, W_out, size_h, size_w): ``[.., i, j, m, n] = x[.., s_h·i+m, s_w·j+n]``."""
+    sN, sC, sH, sW = x.stride()
+    return x.as_strided(tuple(x.shape[:2]) + out_hw + size, (sN, sC, sH * stride[0], sW * stride[1], sH, sW),
+                        x.storage_offset())
+
+
+def _scatter(dx, parts, size, stride, out_hw):
+    """Add ``parts(m, n)`` (N, C, H_out, W_out) onto the pixels at offset (m, n) of every window of ``dx``."""
+    (kh, kw), (sh, sw), (H_out, W_out) = size, stride, out_hw
+    for m in range(kh):
+        for n in range(kw):
+            dx[:, :, m:m + sh * H_out:sh, n:n + sw * W_out:sw] += parts(m, n)
+    return dx
+
+
+class MaxPool2dFunction(torch.autograd.Function):
+    """``ẑ_{i,j,k} = max_{Ω_{ij}} z``; backward routes ``δ_{i,j,k}`` to the (first) maximum of ``Ω_{ij}``."""
+
+    @staticmethod
+    def forward(ctx, x, size, stride, out_hw):
+        win = _windows(x, size, stride, out_hw).reshape(tuple(x.shape[:2]) + out_hw + (-1,))
+        arg = win.argmax(dim=-1)                    # first maximum in row-major order
+        out = torch.gather(win, -1, arg[..., None])[..., 0]
+        ctx.save_for_backward(arg)
+        ctx.conf = (tuple(x.shape), size, stride, out_hw)
+        return out
+
+    @staticmethod
+    def backward(ctx, dout):
+        (arg,) = ctx.saved_tensors
+        x_shape, size, stride, out_hw = ctx.conf
+        dx = dout.new_zeros(x_shape)
+        kw = size[1]
+        zero = dout.new_zeros(())
+        dx = _scatter(dx, lambda m, n: torch.where(arg == m * kw + n, dout, zero), size, stride, out_hw)
+        return dx, None, None, None
+
+
+class AvgPool2dFunction(torch.autograd.Function):
+    """``ẑ_{i,j,k} = (1/|Ω|) Σ_{Ω_{ij}} z``; backward shares ``δ_{i,j,k}/|Ω|`` among the pixels of ``Ω_{ij}``."""
+
+    @staticmethod
+    def forward(ctx, x, size, stride, out_hw):
+        out = _windows(x, size, stride, out_hw).mean(dim=(-2, -1))
+        ctx.conf = (tuple(x.shape), size, stride, out_hw)
+        return out
+
+    @staticmethod
+    def backward(ctx, dout):
+        x_shape, size, stride, out_hw = ctx.conf
+        share = dout / (size[0] * size[1])
+        dx = _scatter(dout.new_zeros(x_shape), lambda m, n: share, size, stride, out_hw)
+        return dx, None, None, None
+
+
+def max_pool2d(x, size=2, stride=2):
+    """Max pooling of x (N, C, H, W) over ``size`` windows every ``stride`` (ints or pairs) → (N, C, H_out, W_out).
+
+    ``H_out = (H − size_h)//stride_h + 1``; the window must fit the input (no padding).
+    """
+    check_tensor(x, "x", ndim=4)
+    size, stride, out_hw = _check_pool(x, size, stride)
+    return MaxPool2dFunction.apply(x, size, stride, out_hw)
+
+
+def avg_pool2d(x, size=2, stride=2):
+    """Average pooling of x (N, C, H, W); arguments and shapes as :func:`max_pool2d`."""
+    check_tensor(x, "x", ndim=4)
+    size, stride, out_hw = _check_pool(x, size, stride)
+    return AvgPool2dFunction.apply(x, size, stride, out_hw)
+
+
+class _Pool2d(nn.Module):
+    def __init__(self, size=2, stride=2):
+        super().__init__()
+        self.size, self.stride = _pair(size, "size"), _pair(stride, "stride")
+
+    def extra_repr(self) -> str:
+        return f"size={self.size}, stride={self.stride}"
+
+
+class MaxPool2d(_Pool2d):
+    """``nn.Module`` around :func:`max_pool2d`. Defaults follow the function (size 2, stride 2); note that
+    ``torch.nn.MaxPool2d(k)`` defaults the stride to ``k`` instead, so pass both (``MaxPool2d(3, 2)``)."""
+
+    def forward(self, x):
+        return max_pool2d(x, self.size, self.stride)
+
+
+class AvgPool2d(_Pool2d):
+    """``nn.Module`` around :func:`avg_pool2d` (size 2, stride 2 by default)."""
+
+    def forward(self, x):
+        return avg_pool2d(x, self.size, self.stride)
+
+
+class Flatten(nn.Module):
+    """(N, C, H, W) → (N, C·H·W): the bridge from the last pooling layer to the fully connected layers."""
+
+    def forward(self, x):
+        check_tensor(x, "x", ndim=(2, 3, 4, 5), floating=False)
+        return x.reshape(x.shape[0], -1)

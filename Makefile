@@ -4,6 +4,10 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 JOBS   ?= 2
+# Chapters run one at a time with single-threaded BLAS (torch keeps lecturelib.TORCH_THREADS): an
+# oversubscribed 2-core machine stalls multi-threaded OpenBLAS by orders of magnitude, and fixed thread
+# counts keep the stored outputs bit-reproducible.
+NB_ENV := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 
 .PHONY: book test unit nbval html-check browser student notebooks benchmarks clean lint
 
@@ -29,15 +33,15 @@ unit: $(STAMP)
 	$(PY) -m pytest tests -n $(JOBS) -m "not browser"
 
 nbval: $(STAMP)
-	$(PY) -m pytest book -p no:cacheprovider --nbval --nbval-current-env \
-		--nbval-sanitize-with tests/nbval_sanitize.cfg -n $(JOBS) --dist loadscope
+	$(NB_ENV) $(PY) -m pytest book -p no:cacheprovider --nbval --nbval-current-env \
+		--nbval-sanitize-with tests/nbval_sanitize.cfg --durations=0
 
 browser: $(STAMP)
 	$(PY) -m pytest tests -m browser
 
 ## make notebooks: re-execute chapters in place after a change to lecturelib (review the output diff)
 notebooks: $(STAMP)
-	$(PY) tools/execute_notebooks.py $(NB)
+	$(NB_ENV) $(PY) tools/execute_notebooks.py $(NB)
 
 benchmarks: $(STAMP)
 	for f in benchmarks/*.py; do $(PY) $$f || exit 1; done

@@ -8,6 +8,7 @@ Prints each notebook's wall-clock time: a chapter must execute in at most 3 minu
 from __future__ import annotations
 
 import argparse
+import os
 import pathlib
 import sys
 import time
@@ -16,6 +17,10 @@ import nbformat
 from nbclient import NotebookClient
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+# The kernels inherit these: single-threaded BLAS, as `make nbval` uses, so stored outputs reproduce bit for bit.
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
 
 def execute(path: pathlib.Path, timeout: int = 900) -> float:

@@ -268,7 +268,7 @@ def train_numpy(model, optimizer, x, y, epochs: int, batch_size: int, rng=None, 
         history.update(val_loss=[], val_acc=[])
     steps_per_epoch = -(-n // batch_size)
     with _progress(epochs * steps_per_epoch, desc, progress) as bar:
-        for epoch in range(epochs):
+        for _epoch in range(epochs):
             total_loss, correct = 0.0, 0
             for xb, yb in iterate_minibatches(x, y, batch_size, rng, shuffle=shuffle):
                 scores = model.forward(xb, train=True)
@@ -436,7 +436,7 @@ def train_torch(model, optimizer, data, epochs: int, *, batch_size: int = 128, r
         history.update(val_loss=[], val_acc=[])
     per_epoch = _num_batches(data, batch_size)
     with _progress(None if per_epoch is None else epochs * per_epoch, desc, progress) as bar:
-        for epoch in range(epochs):
+        for _epoch in range(epochs):
             model.train()
             total_loss, correct, count = 0.0, 0, 0
             for xb, yb in _batches(data, batch_size, rng, shuffle, device):

@@ -17,7 +17,7 @@ one wrapped to the lectures' conventions).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import torch

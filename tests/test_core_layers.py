@@ -137,7 +137,7 @@ def test_softmax_jacobian_matches_finite_differences_and_autograd():
     u = np.array([0.3, -1.2, 2.0, 0.5])
     J = nnp.softmax_jacobian(u)
     for i in range(4):
-        num = nnp.numerical_gradient(lambda x: nnp.softmax(x)[i], u.copy())
+        num = nnp.numerical_gradient(lambda x, i=i: nnp.softmax(x)[i], u.copy())
         assert nnp.rel_error(num, J[i]) < 1e-7
     auto = torch.autograd.functional.jacobian(lambda x: torch.softmax(x, 0), torch.tensor(u))
     assert nnp.rel_error(auto.numpy(), J) < 1e-7

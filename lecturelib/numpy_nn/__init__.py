@@ -16,3 +16,4 @@ from .batchnorm import batchnorm_backward, batchnorm_forward
 from .dropout import dropout_backward, dropout_forward
 from .lrn import lrn_backward, lrn_forward
 from .optim import AdaGrad, Adam, Momentum, Nesterov, RMSProp
+from .spp import spp_backward, spp_bins, spp_forward

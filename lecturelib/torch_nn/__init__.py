@@ -12,3 +12,4 @@ from .pool import (AvgPool2d, AvgPool2dFunction, Flatten, MaxPool2d, MaxPool2dFu
 from .batchnorm import BatchNorm, BatchNormFunction, batch_norm
 from .dropout import Dropout, DropoutFunction, dropout
 from .lrn import LRN, LRNFunction, lrn
+from .spp import SpatialPyramidPool, SpatialPyramidPoolFunction, spatial_pyramid_pool

@@ -6,8 +6,8 @@ STAMP  := $(VENV)/.installed
 JOBS   ?= 2
 # Chapters run one at a time with single-threaded BLAS (torch keeps lecturelib.TORCH_THREADS): an
 # oversubscribed 2-core machine stalls multi-threaded OpenBLAS by orders of magnitude, and fixed thread
-# counts keep the stored outputs bit-reproducible.
-NB_ENV := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
+# counts keep the stored outputs bit-reproducible. PASSIVE stops idle OpenMP threads from spinning.
+NB_ENV := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE
 
 .PHONY: book test unit nbval html-check browser student notebooks benchmarks clean lint
 
@@ -30,7 +30,7 @@ student: $(STAMP)
 test: unit nbval book browser
 
 unit: $(STAMP)
-	$(PY) -m pytest tests -n $(JOBS) -m "not browser"
+	OMP_WAIT_POLICY=PASSIVE $(PY) -m pytest tests -n $(JOBS) -m "not browser"
 
 nbval: $(STAMP)
 	$(NB_ENV) $(PY) -m pytest book -p no:cacheprovider --nbval --nbval-current-env \

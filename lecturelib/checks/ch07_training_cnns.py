@@ -1,0 +1,98 @@
+"""Checks for chapter 7, training CNNs: the convolution's weight gradient from the index formula, the backward
+pass of max pooling, and col2im for one image."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..numpy_nn import col2im, conv2d_backward, conv2d_forward, maxpool2d_backward, maxpool2d_forward
+from ._core import assert_close, call_student, passed
+
+__all__ = ["check_col2im_single", "check_conv2d_weight_grad", "check_maxpool_backward"]
+
+
+def _unchanged(what, args, copies):
+    if any(not np.array_equal(a, c) for a, c in zip(args, copies)):
+        raise AssertionError(f"{what}: your function modified an input in place")
+
+
+def check_conv2d_weight_grad(conv2d_weight_grad) -> None:
+    """``conv2d_weight_grad(dout, x_padded, kernel_shape, stride)`` → ``∂J/∂W`` of shape (F, C, HH, WW).
+
+    ``dout`` is ``δ`` (N, F, H_out, W_out), ``x_padded`` the (already zero-padded) input ``z`` (N, C, Hp, Wp),
+    ``kernel_shape = (HH, WW)`` and ``stride`` an int ``s``. The entry ``[k', k, m, n]`` is the lecture's
+    ``∂J/∂W_{m,n,k,k'} = Σ_{sample} Σ_{i,j} δ_{i,j,k'} z_{s·i+m, s·j+n, k}``. The reference is
+    ``numpy_nn.conv2d_backward`` (pad 0 on the padded input). Cases: several channels and filters,
+    non-square kernels, stride 2 and 3 (with input rows no window reaches), one sample.
+    """
+    rng = np.random.default_rng(70)
+    # N, C, Hp, Wp, F, HH, WW, s
+    cases = [(2, 3, 6, 6, 4, 3, 3, 1), (3, 2, 7, 8, 3, 2, 3, 1), (2, 3, 9, 9, 2, 3, 3, 2),
+             (1, 1, 5, 5, 1, 2, 2, 1), (2, 2, 10, 8, 3, 3, 2, 3)]
+    for c, (N, C, Hp, Wp, F, HH, WW, s) in enumerate(cases):
+        x = rng.normal(size=(N, C, Hp, Wp))
+        w = rng.normal(size=(F, C, HH, WW))
+        out, cache = conv2d_forward(x, w, np.zeros(F), s, 0)
+        dout = rng.normal(size=out.shape)
+        _, dw_ref, _ = conv2d_backward(dout, cache)
+        args = (dout, x)
+        copies = [a.copy() for a in args]
+        what = f"case {c} (δ {dout.shape}, x_padded {x.shape}, kernel {(HH, WW)}, stride {s})"
+        dw = call_student(conv2d_weight_grad, copies[0], copies[1], (HH, WW), s, what="conv2d_weight_grad")
+        _unchanged(what, args, copies)
+        assert_close(dw, dw_ref, f"{what}: ∂J/∂W[k', k, m, n] = Σ δ[:, k', i, j] z[:, k, s·i+m, s·j+n]",
+                     rtol=1e-9, atol=1e-12)
+    passed(f"conv2d_weight_grad: ∂J/∂W = Σ_(i,j) δ_(i,j,k') z_(s·i+m, s·j+n, k) for {len(cases)} layers")
+
+
+def check_maxpool_backward(maxpool_backward) -> None:
+    """``maxpool_backward(dout, x, size, stride)`` → ``∂J/∂x`` with the shape of ``x`` (N, C, H, W).
+
+    Each ``δ_{i,j,k}`` (``dout[:, k, i, j]``) goes to the pixel of window ``Ω_{ij}`` (rows ``s·i … s·i+size−1``,
+    columns likewise) that holds the maximum — the first one in row-major order if several tie — and the
+    other pixels of the window get 0; a pixel in several overlapping windows (stride < size) receives the sum.
+    The reference is ``numpy_nn.maxpool2d_backward``. Cases: 2×2/2, 3×3/2 (overlap), 3×3/3 with leftover rows,
+    ties (integer-valued inputs), one sample.
+    """
+    rng = np.random.default_rng(71)
+    # N, C, H, W, size, stride, integer-valued (ties)
+    cases = [(2, 3, 6, 6, 2, 2, False), (2, 2, 7, 7, 3, 2, False), (1, 2, 8, 7, 3, 3, False),
+             (3, 2, 6, 8, 2, 2, True), (2, 1, 9, 9, 3, 2, True), (1, 1, 4, 4, 2, 1, False)]
+    for c, (N, C, H, W, size, s, ties) in enumerate(cases):
+        x = rng.integers(0, 3, size=(N, C, H, W)).astype(np.float64) if ties else rng.normal(size=(N, C, H, W))
+        out, cache = maxpool2d_forward(x, size, s)
+        dout = rng.normal(size=out.shape)
+        dx_ref = maxpool2d_backward(dout, cache)
+        args = (dout, x)
+        copies = [a.copy() for a in args]
+        what = (f"case {c} (x {x.shape}, size {size}, stride {s}"
+                + (", tied maxima: the first in row-major order gets δ" if ties else "") + ")")
+        dx = call_student(maxpool_backward, copies[0], copies[1], size, s, what="maxpool_backward")
+        _unchanged(what, args, copies)
+        assert_close(dx, dx_ref, f"{what}: ∂J/∂x", rtol=1e-12, atol=1e-12)
+    passed(f"maxpool_backward: δ routed to each window's maximum for {len(cases)} inputs "
+           "(overlapping windows, leftover rows, ties)")
+
+
+def check_col2im_single(col2im_single) -> None:
+    """``col2im_single(cols, x_shape, kernel, stride)`` → an array of shape ``x_shape = (C, H, W)``.
+
+    ``cols`` is (C·HH·WW, H_out·W_out) laid out as ``numpy_nn.im2col`` lays out one image (no padding):
+    row ``(k·HH + m)·WW + n``, column ``i·W_out + j`` holds the value for pixel ``(k, s·i+m, s·j+n)``.
+    ``col2im`` adds every column back onto the window it came from; overlapping windows add up. The
+    reference is ``numpy_nn.col2im`` for a batch of one. Cases: 2×2 kernel stride 1 (overlap), 3×3 stride 2,
+    non-square kernel, several channels, stride 3 with leftover pixels.
+    """
+    rng = np.random.default_rng(72)
+    # C, H, W, HH, WW, s
+    cases = [(1, 4, 4, 2, 2, 1), (2, 7, 7, 3, 3, 2), (3, 5, 6, 2, 3, 1), (2, 8, 8, 3, 3, 3), (1, 3, 3, 3, 3, 1)]
+    for c, (C, H, W, HH, WW, s) in enumerate(cases):
+        H_out, W_out = (H - HH) // s + 1, (W - WW) // s + 1
+        cols = rng.normal(size=(C * HH * WW, H_out * W_out))
+        ref = col2im(cols, (1, C, H, W), (HH, WW), s, 0)[0]
+        copy = cols.copy()
+        what = f"case {c} (cols {cols.shape}, x_shape {(C, H, W)}, kernel {(HH, WW)}, stride {s})"
+        out = call_student(col2im_single, copy, (C, H, W), (HH, WW), s, what="col2im_single")
+        _unchanged(what, (cols,), (copy,))
+        assert_close(out, ref, f"{what}: col2im", rtol=1e-12, atol=1e-12)
+    passed(f"col2im_single: columns added back onto their windows for {len(cases)} layouts")

@@ -19,8 +19,8 @@ Mean normalization (:func:`mean_normalize`) subtracts the training set's mean, p
 channel (ignoring x, y).
 
 Images are batches, (N, C, H, W) or (N, H, W) for single-channel images (the PCA colour functions need
-(N, 3, H, W)). Random functions take ``rng``: a ``numpy.random.Generator``, an int seed, or ``None`` (a
-generator seeded from NumPy's global state, so ``lecturelib.set_seed`` governs it).
+(N, 3, H, W)). Random functions take ``rng``: a ``numpy.random.Generator``, an int seed, or ``None`` (the
+library's generator, which ``lecturelib.set_seed`` seeds).
 """
 
 from __future__ import annotations
@@ -29,19 +29,14 @@ import numbers
 
 import numpy as np
 
+from ._random import as_generator
 from ._validate import check_array
 
 __all__ = ["horizontal_flip", "mean_normalize", "pca_color_augment", "random_crop", "rgb_pca", "ten_crop"]
 
 
 def _rng(rng) -> np.random.Generator:
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if rng is None:
-        return np.random.default_rng(np.random.randint(0, 2**31 - 1))
-    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
-        return np.random.default_rng(int(rng))
-    raise ValueError(f"rng: expected a numpy.random.Generator, an int seed or None, got {type(rng).__name__}")
+    return as_generator(rng)
 
 
 def _check_batch(x, name="x"):

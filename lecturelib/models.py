@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import numpy_nn as nnp
+from ._random import as_generator
 from .numpy_nn.conv import _pair, conv_output_size
 
 __all__ = [
@@ -247,7 +248,7 @@ class Sequential:
     def __init__(self, layers, rng=None, dtype=np.float32):
         self.layers = OrderedDict(layers)
         self.dtype = np.dtype(dtype)
-        rng = np.random.default_rng(rng)
+        rng = as_generator(rng)
         self.params: dict[str, np.ndarray] = {}
         for name, layer in self.layers.items():
             for key, value in layer.init_params(rng, self.dtype).items():

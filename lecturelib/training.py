@@ -12,17 +12,19 @@
 * :func:`train_torch` / :func:`evaluate_torch` — the same loop for a ``torch.nn.Module`` and a
   ``torch.optim`` optimizer, on whatever device the model lives on.
 
-Both training loops return a *history* dict of per-epoch lists (see :func:`train_numpy`) and show a tqdm
-progress bar on stderr, so notebooks can keep the bar out of their compared outputs.
+Both training loops return a *history* dict of per-epoch lists (see :func:`train_numpy`). With
+``progress=True`` they show a live bar (:func:`lecturelib.progress`, off when outputs are being stored) and
+print a compact log, one line per epoch (at most ten lines), e.g.
+``train · epoch 2/5 · loss 0.4321 · acc 0.8512 · val_acc 0.8700``.
 """
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 
 from . import numpy_nn as nnp
+from ._random import as_generator
+from .notebook import progress as _progress_bar
 
 __all__ = [
     "ACTIVATIONS",
@@ -56,7 +58,8 @@ def iterate_minibatches(x, y, batch_size: int, rng=None, shuffle: bool = True):
         x: inputs, first axis = samples, shape (N, ...) (NumPy array or torch tensor).
         y: labels, shape (N,) (or (N, ...)).
         batch_size: samples per batch; the last batch holds the remaining ``N mod batch_size`` samples.
-        rng: ``numpy.random.Generator`` or an int seed, used to shuffle (ignored with ``shuffle=False``).
+        rng: ``numpy.random.Generator``, an int seed, or ``None`` (the library's generator, seeded by
+            :func:`lecturelib.set_seed`), used to shuffle (ignored with ``shuffle=False``).
         shuffle: visit the samples in a random order (stochastic gradient descent) or in data-set order.
     """
     n = len(x)
@@ -64,7 +67,7 @@ def iterate_minibatches(x, y, batch_size: int, rng=None, shuffle: bool = True):
         raise ValueError(f"x and y must hold the same number of samples, got {n} and {len(y)}")
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
         raise ValueError(f"batch_size: expected a positive int, got {batch_size!r}")
-    order = np.random.default_rng(rng).permutation(n) if shuffle else np.arange(n)
+    order = as_generator(rng).permutation(n) if shuffle else np.arange(n)
     for start in range(0, n, batch_size):
         idx = order[start:start + batch_size]
         if not shuffle:  # contiguous slices: views, no copy
@@ -145,7 +148,7 @@ class MLP:
         else:
             self.h, self.h_grad = activation
         self.sizes, self.L, self.dtype = sizes, len(sizes) - 1, np.dtype(dtype)
-        rng = np.random.default_rng(rng)
+        rng = as_generator(rng)
         self.params: dict[str, np.ndarray] = {}
         for l in range(1, self.L + 1):
             d_in, d_out = sizes[l - 1], sizes[l]
@@ -219,9 +222,19 @@ class MLP:
 # ------------------------------------------------------------------------------------- NumPy training
 
 def _progress(total, desc, enabled):
-    from tqdm import tqdm
+    return _progress_bar(total=total, desc=desc, enabled=enabled)
 
-    return tqdm(total=total, desc=desc, disable=not enabled, file=sys.stderr, mininterval=0.5, leave=True)
+
+def _log_epoch(desc: str, epoch: int, epochs: int, history: dict) -> None:
+    """Print one compact line for epoch ``epoch`` (0-based) of ``epochs``: at most ten lines per run."""
+    every = -(-epochs // 10)
+    if (epoch + 1) % every and epoch + 1 != epochs:
+        return
+    parts = [f"{desc} · epoch {epoch + 1}/{epochs}"]
+    for key in ("loss", "acc", "train_loss", "train_acc", "val_loss", "val_acc"):
+        if key in history:
+            parts.append(f"{key} {history[key][-1]:.4f}")
+    print(" · ".join(parts), flush=True)
 
 
 def evaluate_numpy(model, x, y, batch_size: int = 1000, loss_fn=nnp.softmax_cross_entropy):
@@ -249,7 +262,7 @@ def train_numpy(model, optimizer, x, y, epochs: int, batch_size: int, rng=None, 
             ``shuffle=False`` is batch learning, ``batch_size=1`` online learning).
         rng: ``numpy.random.Generator`` or int seed for the shuffling.
         x_val, y_val: optional held-out data, evaluated after every epoch.
-        progress: show a tqdm bar (stderr).
+        progress: show a live progress bar and print one log line per epoch (at most ten).
         loss_fn: ``loss_fn(scores, labels) -> (J, ∂J/∂scores)``.
         shuffle: shuffle the samples every epoch.
         eval_train: also evaluate the whole training set after every epoch (costs one extra pass).
@@ -259,7 +272,7 @@ def train_numpy(model, optimizer, x, y, epochs: int, batch_size: int, rng=None, 
         minibatches, measured while training), and per epoch ``"train_loss"``/``"train_acc"`` (with
         ``eval_train``) and ``"val_loss"``/``"val_acc"`` (with validation data).
     """
-    rng = np.random.default_rng(rng)
+    rng = as_generator(rng)
     n = len(x)
     history = {"step_loss": [], "loss": [], "acc": []}
     if eval_train:
@@ -292,6 +305,8 @@ def train_numpy(model, optimizer, x, y, epochs: int, batch_size: int, rng=None, 
                 history["val_acc"].append(va)
                 postfix["val_acc"] = f"{va:.4f}"
             bar.set_postfix(postfix)
+            if progress:
+                _log_epoch(desc, _epoch, epochs, history)
     return history
 
 
@@ -428,7 +443,7 @@ def train_torch(model, optimizer, data, epochs: int, *, batch_size: int = 128, r
     torch = _torch()
     loss_fn = loss_fn or torch.nn.functional.cross_entropy
     device = device or _model_device(model)
-    rng = np.random.default_rng(rng)
+    rng = as_generator(rng)
     history = {"step_loss": [], "loss": [], "acc": []}
     if eval_train:
         history.update(train_loss=[], train_acc=[])
@@ -464,4 +479,6 @@ def train_torch(model, optimizer, data, epochs: int, *, batch_size: int = 128, r
                 history["val_acc"].append(va)
                 postfix["val_acc"] = f"{va:.4f}"
             bar.set_postfix(postfix)
+            if progress:
+                _log_epoch(desc, _epoch, epochs, history)
     return history

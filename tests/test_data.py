@@ -215,18 +215,25 @@ def test_results_are_cached_and_callers_cannot_corrupt_them(isolated, tmp_path, 
 # --------------------------------------------------------------------------------------------- corrupt files
 
 
+def _gz(raw: bytes) -> bytes:
+    """gzip with a fixed header time, so the same bytes (and test IDs) on every collection."""
+    return gzip.compress(raw, mtime=0)
+
+
 @pytest.mark.parametrize(
     ("name", "blob", "message"),
     [
         (NAMES["train_images"], b"not gzip at all", "gzip"),
-        (NAMES["train_images"], gzip.compress(idx_bytes(np.zeros(5, np.uint8))), "magic"),
-        (NAMES["train_images"], gzip.compress(idx_bytes(np.zeros((5, 28, 28), np.uint8))[:-1]), "holds"),
-        (NAMES["train_images"], gzip.compress(idx_bytes(np.zeros((5, 28, 28), np.uint8))[:10]), "too short"),
-        (NAMES["train_images"], gzip.compress(idx_bytes(np.zeros((5, 14, 14), np.uint8))), "(14, 14)"),
-        (NAMES["train_labels"], gzip.compress(idx_bytes(np.zeros(4, np.uint8))), "4 labels for 5 images"),
-        (NAMES["test_labels"], gzip.compress(idx_bytes(np.array([1, 2, 10], np.uint8))), "out of range"),
-        (NAMES["test_images"], gzip.compress(idx_bytes(np.zeros((3, 28, 28), np.uint8)))[:-20], "gzip"),
+        (NAMES["train_images"], _gz(idx_bytes(np.zeros(5, np.uint8))), "magic"),
+        (NAMES["train_images"], _gz(idx_bytes(np.zeros((5, 28, 28), np.uint8))[:-1]), "holds"),
+        (NAMES["train_images"], _gz(idx_bytes(np.zeros((5, 28, 28), np.uint8))[:10]), "too short"),
+        (NAMES["train_images"], _gz(idx_bytes(np.zeros((5, 14, 14), np.uint8))), "(14, 14)"),
+        (NAMES["train_labels"], _gz(idx_bytes(np.zeros(4, np.uint8))), "4 labels for 5 images"),
+        (NAMES["test_labels"], _gz(idx_bytes(np.array([1, 2, 10], np.uint8))), "out of range"),
+        (NAMES["test_images"], _gz(idx_bytes(np.zeros((3, 28, 28), np.uint8)))[:-20], "gzip"),
     ],
+    ids=["not-gzip", "bad-magic", "truncated-payload", "short-header", "wrong-image-size", "label-count",
+         "label-out-of-range", "truncated-gzip"],
 )
 def test_corrupt_file_is_named(isolated, tmp_path, name, blob, message):
     write_dataset(tmp_path / "d", tiny_dataset(seed=8), overrides={name: blob})

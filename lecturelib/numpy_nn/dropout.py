@@ -18,6 +18,7 @@ import numbers
 
 import numpy as np
 
+from .._random import as_generator
 from .._validate import check_array
 
 __all__ = ["dropout_backward", "dropout_forward"]
@@ -30,15 +31,8 @@ def _check_p(p) -> float:
 
 
 def _uniform(shape, rng):
-    """Uniform samples in [0, 1): from ``rng`` (a Generator or an int seed) or NumPy's global generator."""
-    if rng is None:
-        return np.random.random_sample(shape)  # governed by np.random.seed / lecturelib.set_seed
-    if isinstance(rng, (numbers.Integral, np.random.SeedSequence)) and not isinstance(rng, bool):
-        rng = np.random.default_rng(rng)
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(  # noqa: TRY004 - the project reports bad input as ValueError
-            f"rng: expected a numpy.random.Generator, an int seed or None, got {type(rng).__name__}")
-    return rng.random(shape)
+    """Uniform samples in [0, 1) from ``rng`` (see :func:`lecturelib.as_generator`)."""
+    return as_generator(rng).random(shape)
 
 
 def dropout_forward(x, p, train=True, rng=None):
@@ -48,7 +42,8 @@ def dropout_forward(x, p, train=True, rng=None):
         x: activations, any shape.
         p: probability of *dropping* a unit, in [0, 1) (the lecture's AlexNet uses 0.5).
         train: training mode (random mask) or test mode (identity).
-        rng: ``numpy.random.Generator`` (or an int seed) for the mask; ``None`` uses NumPy's global generator.
+        rng: ``numpy.random.Generator`` or int seed for the mask; ``None`` is the library's generator
+            (seeded by :func:`lecturelib.set_seed`).
 
     Returns:
         ``(out, cache)``: ``out`` has ``x``'s shape and dtype; ``cache`` is the scaled mask

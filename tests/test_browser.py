@@ -255,10 +255,29 @@ def _check_images(v: PageVisit) -> list[str]:
             if not (img["complete"] and img["width"] > 0)]
 
 
+STDERR_JS = """() => Array.from(document.querySelectorAll('.output.stderr, .cell_output .stderr'))
+                      .map(e => e.textContent)"""
+#: Progress-bar frames as tqdm prints them (``12.3it/s]``, ``1.05s/it]``).
+PROGRESS_FRAME_RE = re.compile(r"(it/s|s/it)\]")
+
+
+def _check_stderr(v: PageVisit) -> list[str]:
+    """A reader sees no progress-bar frames and no stderr blocks (warnings, bars) in a chapter."""
+    blocks = v.page.evaluate(STDERR_JS)
+    problems = []
+    frames = sum(len(PROGRESS_FRAME_RE.findall(text)) for text in blocks)
+    if frames:
+        problems.append(f"{frames} progress-bar frame(s) shown in stored outputs")
+    if blocks:
+        problems.append(f"{len(blocks)} stderr block(s) shown, the first: {blocks[0].strip()[:120]!r}")
+    return problems
+
+
 @pytest.mark.parametrize("path", PAGES or [pytest.param("index.html", id="no-build")])
 def test_page(visit, path):
     v = visit(path)
     problems = _check_math(v, path)
+    problems += _check_stderr(v)
     problems += _check_images(v)
     problems += [f"raw TeX left in the text: {t!r}" for t in v.page.evaluate(RAW_TEX_JS)]
     v.page.wait_for_timeout(200)  # let late console messages and requests arrive

@@ -189,3 +189,75 @@ def test_zip_contains_every_chapter(tmp_path):
                         assert "NotImplementedError" in cell.source or "# YOUR CODE HERE" in cell.source
     assert "student-notebooks/lecturelib/checks/__init__.py" in names
 
+
+
+# ------------------------------------------------------------------ the zip runs on its own requirements
+def _load_runner():
+    spec = importlib.util.spec_from_file_location("run_chapters", ROOT / "tools" / "run_chapters.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+run_chapters = _load_runner()
+
+
+def test_requirements_cover_lecturelib_dependencies():
+    closure = run_chapters.requirement_closure(run_chapters.read_requirements(
+        _write_requirements(ROOT)))
+    for name in ("numpy", "torch", "matplotlib", "tqdm", "pillow"):   # pillow: through matplotlib
+        assert name in closure
+    denied = run_chapters.denied_modules(["numpy", "torch", "matplotlib", "tqdm"])
+    assert {"myst_nb", "pytest", "nbval"} <= denied
+    assert not {"numpy", "torch", "matplotlib", "IPython", "ipykernel", "lecturelib"} & denied
+
+
+def _write_requirements(root: pathlib.Path) -> pathlib.Path:
+    path = root / "_build" / "requirements-under-test.txt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(make_student._requirements(), encoding="utf-8")
+    return path
+
+
+def test_an_import_outside_the_requirements_fails_the_run(tmp_path, capsys):
+    """Executed with only the zip's requirements importable, a chapter importing myst_nb fails; one using
+    lecturelib.glue (a no-op without myst-nb) runs."""
+    book, student = tmp_path / "book", tmp_path / "student"
+    book.mkdir()
+    good = new_notebook(cells=[new_code_cell("import numpy as np\nimport lecturelib\n"
+                                             "assert lecturelib.glue('ch98_x', np.float64(0.5)) == 0.5")])
+    bad = new_notebook(cells=[new_code_cell("from myst_nb import glue")])
+    nbformat.write(good, book / "ch98_good.ipynb")
+    nbformat.write(bad, book / "ch99_bad.ipynb")
+    make_student.main(["--book", str(book), "--out", str(student), "--zip", str(tmp_path / "s.zip")])
+
+    code = run_chapters.main(["--book", str(book), "--student", str(student), "--jobs", "1"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "ch98_good.ipynb" in out and "ch99_bad.ipynb" in out
+    assert "1 passed, 1 failed" in out
+    assert "No module named 'myst_nb'" in out
+
+
+def _executed(cells):
+    nb = new_notebook(cells=cells)
+    for cell in nb.cells:
+        cell.setdefault("outputs", [])
+    return nb
+
+
+def _error(name="NotImplementedError"):
+    return new_output("error", ename=name, evalue="Exercise: write this function", traceback=[])
+
+
+def test_a_skipped_exercise_may_break_only_what_uses_it():
+    solution = new_code_cell("def conv_matrix(w, n):\n    raise NotImplementedError", metadata={"tags": ["solution"]})
+    check = new_code_cell("checks.check_conv_matrix(conv_matrix)", outputs=[_error("AssertionError")])
+    user = new_code_cell("M = conv_matrix(w, 8)", outputs=[_error()])
+    unrelated = new_code_cell("y = correlate_circular(x, w)", outputs=[_error("NameError")])
+    nb = _executed([solution, check, user])
+    assert run_chapters.failures(nb, stubs=True) == []
+    assert len(run_chapters.failures(nb, stubs=False)) == 2      # with solutions, nothing may fail
+    nb = _executed([solution, check, user, unrelated])
+    problems = run_chapters.failures(nb, stubs=True)
+    assert len(problems) == 1 and problems[0].startswith("cell 3: NameError")

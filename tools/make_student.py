@@ -175,28 +175,47 @@ def relu_backward(du, u):
     raise NotImplementedError("Exercise: write this function")
 ```
 
-## Set up (once)
+## Install (once)
 
-Use the course's environment if you have it (`make book` creates `.venv` in the course folder; or
-`conda env create -f environment.yml`). Otherwise, in a fresh virtual environment:
+You need Python 3.10 or newer. In this folder:
 
 ```bash
-python -m pip install -r requirements.txt jupyterlab
+python -m venv .venv
+source .venv/bin/activate            # Windows: .venv\\Scripts\\activate
+python -m pip install -r requirements.txt
 ```
 
-`lecturelib/` (the course's library; the exercise checks live in `lecturelib/checks/`) is included here, so
-`import lecturelib` works when you start Jupyter in this folder. Chapters that use Fashion-MNIST load it
-through `lecturelib.data` (see the book's appendix *Environment and GPU set-up*).
+`requirements.txt` holds everything the notebooks import (NumPy, PyTorch, Matplotlib, tqdm) and JupyterLab.
+`lecturelib/` — the course's library, with the exercise checks in `lecturelib/checks/` — is included here, so
+`import lecturelib` works when you start Jupyter in this folder. PyTorch's default wheel may be large; for a
+CPU-only install, first run `python -m pip install torch --index-url https://download.pytorch.org/whl/cpu`.
 
-## Work through a chapter
+## Data
 
-1. `jupyter lab` in this folder, open a chapter (`chNN_*.ipynb`) and run it from the top.
-2. At each exercise, replace `raise NotImplementedError(...)` (and every `# YOUR CODE HERE`) with your code.
+The chapters that train on images use Fashion-MNIST (four files, 30 MB), through `lecturelib.data`. It looks,
+in order, in the folder named by the environment variable `LECTURELIB_DATA`, in
+`/usr/share/datasets/fashion-mnist/` (Debian/Ubuntu: `sudo apt-get install dataset-fashion-mnist`), and in
+`~/.cache/lecturelib/`; only if none has the files does it download them once into that cache, checking
+their published MD5 sums. Photographs come with Matplotlib; nothing else is downloaded.
+
+## Run one chapter
+
+```bash
+jupyter lab ch02_single_neuron.ipynb
+```
+
+and choose *Run → Run All Cells*. Each chapter runs in a few minutes on a laptop; training cells show a
+live progress bar and print one line per epoch.
+
+## Work through the exercises
+
+1. At each exercise, replace `raise NotImplementedError(...)` (and every `# YOUR CODE HERE`) with your code.
    Keep the function's name and signature: the next cell passes your function to a check.
-3. Run the check cell below it. It tests your function on inputs it generates, against the course's
+2. Run the check cell below it. It tests your function on inputs it generates, against the course's
    reference implementation. It prints `✔ ...` when your code is right, or raises an `AssertionError` that
    says what is wrong (the shape, or the first element that differs, with the expected value).
-4. Change anything else too — the chapters are meant to be experimented with.
+3. An exercise you skip makes only its own check (and cells that use your function) fail; the rest of the
+   chapter still runs. Change anything else too — the chapters are meant to be experimented with.
 
 The solutions are in the HTML book, collapsed under each exercise. Try first.
 
@@ -206,13 +225,18 @@ The solutions are in the HTML book, collapsed under each exercise. Try first.
 """
 
 
+#: What a student needs besides lecturelib's own dependencies: somewhere to run the notebooks.
+STUDENT_EXTRAS = ("jupyterlab",)
+
+
 def _requirements() -> str:
+    """lecturelib's dependencies (``pyproject.toml``) and JupyterLab: all that the notebooks import."""
     try:
         import tomllib
     except ModuleNotFoundError:  # Python < 3.11
-        return "numpy\ntorch\nmatplotlib\ntqdm\n"
+        return "numpy\ntorch\nmatplotlib\ntqdm\njupyterlab\n"
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    return "\n".join(project.get("dependencies", [])) + "\n"
+    return "\n".join([*project.get("dependencies", []), *STUDENT_EXTRAS]) + "\n"
 
 
 def _copy_tree(src: pathlib.Path, dst: pathlib.Path, suffixes: tuple[str, ...] | None = None) -> None:

@@ -24,11 +24,12 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def glue(name: str, value: Any, display: bool = False) -> Any:
-    """Make ``value`` available to the prose as ``{glue:text}`name``` (myst-nb); return it.
+def glue(name: str, value: Any, display: bool = False) -> None:
+    """Make ``value`` available to the prose as ``{glue:text}`name``` (myst-nb).
 
     Without myst-nb (a student's environment) nothing is recorded and, with ``display=True``, the value is
-    simply shown. NumPy scalars are converted to Python numbers.
+    simply shown. NumPy scalars are converted to Python numbers. Returns ``None``, so a cell that ends with a
+    ``glue`` call stores no extra output.
     """
     if not isinstance(name, str) or not name:
         raise TypeError(f"glue: expected a non-empty str name, got {name!r}")
@@ -40,9 +41,8 @@ def glue(name: str, value: Any, display: bool = False) -> Any:
             from IPython.display import display as _display
 
             _display(value)
-        return value
+        return
     _myst_glue(name, value, display=display)
-    return value
 
 
 def progress_enabled() -> bool:

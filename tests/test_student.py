@@ -225,7 +225,8 @@ def test_an_import_outside_the_requirements_fails_the_run(tmp_path, capsys):
     book, student = tmp_path / "book", tmp_path / "student"
     book.mkdir()
     good = new_notebook(cells=[new_code_cell("import numpy as np\nimport lecturelib\n"
-                                             "assert lecturelib.glue('ch98_x', np.float64(0.5)) == 0.5")])
+                                             "lecturelib.glue('ch98_x', np.float64(0.5))\n"
+                                             "lecturelib.set_seed(0)  # torch probes optional modules")])
     bad = new_notebook(cells=[new_code_cell("from myst_nb import glue")])
     nbformat.write(good, book / "ch98_good.ipynb")
     nbformat.write(bad, book / "ch99_bad.ipynb")
@@ -236,7 +237,7 @@ def test_an_import_outside_the_requirements_fails_the_run(tmp_path, capsys):
     assert code == 1
     assert "ch98_good.ipynb" in out and "ch99_bad.ipynb" in out
     assert "1 passed, 1 failed" in out
-    assert "No module named 'myst_nb'" in out
+    assert "ModuleNotFoundError" in out and "myst_nb" in out
 
 
 def _executed(cells):

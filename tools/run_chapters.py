@@ -141,7 +141,10 @@ def failures(nb, stubs: bool) -> list[str]:
         after_solution = False
         if errors and not (stubs and related):
             e = errors[0]
-            problems.append(f"cell {index}: {e.get('ename')}: {e.get('evalue', '')[:300]}")
+            message = e.get("evalue", "")[:300]
+            if "None in sys.modules" in message:
+                message += " — not installed by the student requirements.txt"
+            problems.append(f"cell {index}: {e.get('ename')}: {message}")
     return problems
 
 

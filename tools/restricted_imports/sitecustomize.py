@@ -1,23 +1,12 @@
 """Make the modules named in ``LECTURELIB_DENY_IMPORTS`` unimportable (tools/run_chapters.py sets it).
 
 A kernel started with this folder on ``PYTHONPATH`` behaves as if only the student zip's requirements were
-installed: importing anything else raises ``ModuleNotFoundError``, exactly as on a student's laptop.
+installed: ``import name`` raises ``ModuleNotFoundError`` and ``importlib.util.find_spec(name)`` returns
+``None`` — exactly what code that probes for optional packages (torch does) sees on a student's laptop.
 """
 
-import importlib.abc
 import os
 import sys
 
-_DENIED = frozenset(filter(None, os.environ.get("LECTURELIB_DENY_IMPORTS", "").split(",")))
-
-
-class _DenyFinder(importlib.abc.MetaPathFinder):
-    def find_spec(self, fullname, path=None, target=None):
-        if fullname.partition(".")[0] in _DENIED:
-            raise ModuleNotFoundError(
-                f"No module named {fullname!r} (not installed by the student requirements.txt)", name=fullname)
-        return None
-
-
-if _DENIED:
-    sys.meta_path.insert(0, _DenyFinder())
+for _name in filter(None, os.environ.get("LECTURELIB_DENY_IMPORTS", "").split(",")):
+    sys.modules.setdefault(_name, None)  # the import system's own "not importable" marker

@@ -13,11 +13,15 @@ def _describe(x) -> str:
     return f"an array of shape {tuple(shape)} and dtype {dtype}"
 
 
-def check_array(x, name: str, ndim=None, floating: bool = True):
+def check_array(x, name: str, ndim: int | tuple[int, ...] | None = None, floating: bool = True,
+                tensor: bool = False):
     """Check that ``x`` is an array (NumPy or torch) with ``ndim`` dimensions (an int or a tuple of ints).
 
-    With ``floating``, the dtype must be a floating-point type. Returns ``x`` unchanged.
+    With ``floating``, the dtype must be a floating-point type; with ``tensor``, ``x`` must be a
+    ``torch.Tensor`` (the ``torch_nn`` twins). Returns ``x`` unchanged.
     """
+    if tensor and not _is_tensor(x):
+        raise ValueError(f"{name}: expected a torch.Tensor, got {type(x).__name__}")
     if not hasattr(x, "shape") or not hasattr(x, "dtype"):
         raise ValueError(f"{name}: expected an array, got {_describe(x)}")
     if ndim is not None:
@@ -28,6 +32,14 @@ def check_array(x, name: str, ndim=None, floating: bool = True):
     if floating and not _is_floating(x):
         raise ValueError(f"{name}: expected a floating-point array (float32 or float64), got {_describe(x)}")
     return x
+
+
+def _is_tensor(x) -> bool:
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - torch is a dependency
+        return False
+    return isinstance(x, torch.Tensor)
 
 
 def _is_floating(x) -> bool:

@@ -41,7 +41,8 @@ import numpy as np
 
 from . import numpy_nn as nnp
 from ._random import as_generator
-from .numpy_nn.conv import _pair, conv_output_size
+from ._contracts import conv_output_size
+from ._contracts import pair as _pair
 
 __all__ = [
     "AvgPool2d",

@@ -6,12 +6,15 @@
 
 from __future__ import annotations
 
+import numpy as np
+
+from .._contracts import check_linear
 from .._validate import check_array
 
 __all__ = ["linear_forward", "linear_backward"]
 
 
-def linear_forward(z, W, b):
+def linear_forward(z: np.ndarray, W: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, tuple]:
     """Forward pass ``u = W^T z + b`` for every row of ``z``.
 
     Args:
@@ -22,19 +25,12 @@ def linear_forward(z, W, b):
     Returns:
         ``(u, cache)`` with ``u`` of shape (N, D_out) and ``cache = (z, W)``.
     """
-    check_array(z, "z", ndim=2)
-    check_array(W, "W", ndim=2)
-    check_array(b, "b", ndim=1)
-    if z.shape[1] != W.shape[0]:
-        raise ValueError(f"z has {z.shape[1]} features per sample (shape {z.shape}) but W expects "
-                         f"{W.shape[0]} inputs (shape {W.shape}); W must be (D_in, D_out)")
-    if b.shape[0] != W.shape[1]:
-        raise ValueError(f"b has {b.shape[0]} entries but W has {W.shape[1]} outputs (shape {W.shape})")
+    check_linear(z, W, b)
     u = z @ W + b
     return u, (z, W)
 
 
-def linear_backward(du, cache):
+def linear_backward(du: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Backward pass of ``u = W^T z + b``.
 
     With ``δ = ∂J/∂u`` (``du``, shape (N, D_out)):

@@ -12,8 +12,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..numpy_nn.conv import _check_conv, _pair, conv_output_size
-from ._common import check_tensor
+from .._contracts import check_conv, conv_output_size, non_negative_pair, positive_pair
+from .._contracts import positive_int as _positive_int
 
 __all__ = ["Conv2d", "Conv2dFunction", "col2im", "conv2d", "im2col"]
 
@@ -80,7 +80,7 @@ class Conv2dFunction(torch.autograd.Function):
         return dx, dw, db, None, None
 
 
-def conv2d(x, w, b, stride=1, pad=0):
+def conv2d(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor, stride=1, pad=0) -> torch.Tensor:
     """Convolution ``u_{i,j,k'} = Σ_{m,n,k} W_{m,n,k,k'} z_{s·i+m, s·j+n, k} + b_{k'}`` (cross-correlation).
 
     Args:
@@ -89,12 +89,7 @@ def conv2d(x, w, b, stride=1, pad=0):
     Returns:
         (N, F, (H + 2·pad − HH)//stride + 1, (W + 2·pad − WW)//stride + 1), same dtype as ``x``.
     """
-    check_tensor(x, "x", ndim=4)
-    check_tensor(w, "w", ndim=4)
-    check_tensor(b, "b", ndim=1)
-    if not (x.device == w.device == b.device):
-        raise ValueError(f"x, w and b must be on one device; got x {x.device}, w {w.device}, b {b.device}")
-    stride, pad = _check_conv(x, w, b, stride, pad)
+    stride, pad, _ = check_conv(x, w, b, stride, pad, tensor=True)
     return Conv2dFunction.apply(x, w, b, stride, pad)
 
 
@@ -109,9 +104,10 @@ class Conv2d(nn.Module):
                  dtype=None):
         super().__init__()
         factory = {"device": device, "dtype": dtype}
-        self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size = _pair(kernel_size, "kernel_size")
-        self.stride, self.pad = _pair(stride, "stride"), _pair(pad, "pad")
+        self.in_channels = _positive_int(in_channels, "in_channels")
+        self.out_channels = _positive_int(out_channels, "out_channels")
+        self.kernel_size = positive_pair(kernel_size, "kernel_size")
+        self.stride, self.pad = positive_pair(stride, "stride"), non_negative_pair(pad, "pad")
         self.weight = nn.Parameter(torch.empty(out_channels, in_channels, *self.kernel_size, **factory))
         self.bias = nn.Parameter(torch.empty(out_channels, **factory))
         self.reset_parameters()
@@ -121,7 +117,7 @@ class Conv2d(nn.Module):
         bound = 1 / math.sqrt(self.in_channels * self.kernel_size[0] * self.kernel_size[1])
         nn.init.uniform_(self.bias, -bound, bound)
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         return conv2d(x, self.weight, self.bias, self.stride, self.pad)
 
     def extra_repr(self) -> str:

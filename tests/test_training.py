@@ -9,8 +9,13 @@ import torch.nn.functional as F
 
 from lecturelib import numpy_nn as nnp
 from lecturelib import torch_nn as tnn
-from lecturelib.training import (MLP, accuracy, evaluate_numpy, evaluate_torch, init_std, iterate_minibatches,
-                                 load_numpy_params, torch_mlp, train_numpy, train_torch)
+from lecturelib.models import MLP, mlp, set_weights
+from lecturelib.numpy_nn import init_std
+from lecturelib.training import accuracy, evaluate_numpy, evaluate_torch, iterate_minibatches, train_numpy, train_torch
+
+
+def torch_mlp(sizes, activation="relu", **kwargs):
+    return mlp(sizes, activation, impl="lecturelib", **kwargs)
 
 
 def blobs(n=120, d=4, k=3, seed=0, dtype=np.float64):
@@ -128,10 +133,10 @@ def test_mlp_matches_torch_autograd():
 def test_train_numpy_reduces_the_loss():
     x, y = blobs(n=150, seed=7, dtype=np.float32)
     m = MLP([4, 16, 3], "relu", rng=0)
-    before, _ = evaluate_numpy(m, x, y)
-    hist = train_numpy(m, nnp.SGD(0.1), x, y, epochs=20, batch_size=16, rng=1, x_val=x, y_val=y,
+    before, _ = evaluate_numpy(m, (x, y))
+    hist = train_numpy(m, nnp.SGD(0.1), (x, y), epochs=20, batch_size=16, rng=1, val=(x, y),
                        progress=False, eval_train=True)
-    after, acc = evaluate_numpy(m, x, y)
+    after, acc = evaluate_numpy(m, (x, y))
     assert after < 0.5 * before and acc > 0.9
     assert len(hist["loss"]) == len(hist["val_acc"]) == len(hist["train_acc"]) == 20
     assert len(hist["step_loss"]) == 20 * 10
@@ -142,7 +147,7 @@ def test_train_numpy_full_batch_is_gradient_descent():
     x, y = blobs(n=20, seed=8)
     m1 = MLP([4, 5, 3], "tanh", rng=0, dtype=np.float64)
     m2 = MLP([4, 5, 3], "tanh", rng=0, dtype=np.float64)
-    train_numpy(m1, nnp.SGD(0.3), x, y, epochs=5, batch_size=len(x), shuffle=False, progress=False)
+    train_numpy(m1, nnp.SGD(0.3), (x, y), epochs=5, batch_size=len(x), shuffle=False, progress=False)
     for _ in range(5):
         _, grads = m2.loss(x, y)
         for k in m2.params:
@@ -180,17 +185,17 @@ def test_numpy_and_torch_loops_follow_the_same_trajectory():
     x, y = blobs(n=50, seed=11)
     m = MLP([4, 6, 3], "relu", rng=3, dtype=np.float64)
     model = torch_mlp([4, 6, 3], "relu", dtype=torch.float64)
-    load_numpy_params(model, m.params)
-    h_np = train_numpy(m, nnp.SGD(0.05), x, y, epochs=2, batch_size=8, rng=4, progress=False)
+    set_weights(model, m.params)
+    h_np = train_numpy(m, nnp.SGD(0.05), (x, y), epochs=2, batch_size=8, rng=4, progress=False)
     h_t = train_torch(model, torch.optim.SGD(model.parameters(), lr=0.05), (x, y), epochs=2, batch_size=8,
                       rng=4, loss_fn=tnn.softmax_cross_entropy, progress=False)
     np.testing.assert_allclose(h_np["step_loss"], h_t["step_loss"], rtol=1e-12)
     np.testing.assert_allclose(m.params["W2"], model[2].weight.detach().numpy(), rtol=1e-10)
 
 
-def test_load_numpy_params_rejects_wrong_shapes():
+def test_set_weights_rejects_wrong_shapes():
     m = MLP([4, 6, 3], rng=0)
     with pytest.raises(ValueError):
-        load_numpy_params(torch_mlp([4, 5, 3]), m.params)
+        set_weights(torch_mlp([4, 5, 3]), m.params)
     with pytest.raises(ValueError):
-        load_numpy_params(torch_mlp([4, 6, 6, 3]), m.params)
+        set_weights(torch_mlp([4, 6, 6, 3]), m.params)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..numpy_nn import linear_backward, relu_grad, sigmoid_grad, softmax_cross_entropy, tanh_grad
-from ..training import MLP
+from ..models import MLP
 from ._core import assert_close, call_student, passed
 
 __all__ = ["check_backprop_two_layer", "check_delta_backward"]

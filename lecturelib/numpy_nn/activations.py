@@ -8,8 +8,10 @@ from __future__ import annotations
 import numpy as np
 
 from .._validate import check_array
+from .layer import Layer
 
 __all__ = [
+    "ACTIVATIONS", "Identity", "ReLU", "Sigmoid", "Tanh",
     "identity", "identity_grad", "sigmoid", "sigmoid_grad", "tanh", "tanh_grad",
     "relu", "relu_grad", "softmax", "softmax_jacobian",
 ]
@@ -81,3 +83,53 @@ def softmax_jacobian(u):
     check_array(u, "u", ndim=1)
     h = softmax(u)
     return np.diag(h) - np.outer(h, h)
+
+
+#: Activation name → ``(h, h')``.
+ACTIVATIONS = {
+    "identity": (identity, identity_grad),
+    "sigmoid": (sigmoid, sigmoid_grad),
+    "tanh": (tanh, tanh_grad),
+    "relu": (relu, relu_grad),
+}
+
+
+class _Activation(Layer):
+    """``z = h(u)`` element-wise; backward ``δ = h'(u) ⊙ ∂J/∂z``. Any shape."""
+
+    name = "identity"
+
+    def forward(self, x: np.ndarray, train: bool = True) -> np.ndarray:
+        self.cache = x
+        return ACTIVATIONS[self.name][0](x)
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        u = self._cached()
+        if dout.shape != u.shape:
+            raise ValueError(f"dout must have the forward output's shape {u.shape}, got {dout.shape}")
+        self.grads = {}
+        return dout * ACTIVATIONS[self.name][1](u)
+
+
+class Identity(_Activation):
+    """``z = u``."""
+
+    name = "identity"
+
+
+class Sigmoid(_Activation):
+    """``z = σ(u)``; backward ``δ = σ(u)(1 − σ(u)) ⊙ ∂J/∂z``."""
+
+    name = "sigmoid"
+
+
+class Tanh(_Activation):
+    """``z = tanh(u)``; backward ``δ = (1 − tanh²u) ⊙ ∂J/∂z``."""
+
+    name = "tanh"
+
+
+class ReLU(_Activation):
+    """``z = max(0, u)``; backward ``δ = h'(u) ⊙ ∂J/∂z`` with ``h'(u) = [u > 0]``."""
+
+    name = "relu"

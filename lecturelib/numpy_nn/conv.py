@@ -39,10 +39,14 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from .._contracts import check_col2im, check_conv, check_im2col, conv_output_size
+from .._contracts import (check_col2im, check_conv, check_im2col, conv_output_size, non_negative_pair, positive_int,
+                          positive_pair)
 from .._validate import check_array
+from .init import init_std
+from .layer import Layer
 
 __all__ = [
+    "Conv2d",
     "col2im",
     "conv2d_backward",
     "conv2d_backward_naive",
@@ -266,3 +270,50 @@ def conv2d_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndar
     dcols = w.reshape(F, -1).T @ d                                        # (C·HH·WW, N·H_out·W_out)
     dx = _col2im(dcols, x.shape, w.shape[2:], stride, pad, out_hw)
     return dx, dw, db
+
+
+# --- the layer object -------------------------------------------------------------------------------------
+
+class Conv2d(Layer):
+    """Convolution layer ``u_{i,j,k'} = Σ_{m,n,k} W_{m,n,k,k'} z_{s·i+m, s·j+n, k} + b_{k'}`` (im2col).
+
+    ``params``: weight (out_channels, in_channels, kh, kw) = (K', K, M_f, N_f), bias (out_channels,).
+    Initialised ``W ~ N(0, ε²)`` with ``init`` a rule or number of :func:`~lecturelib.numpy_nn.init_std`
+    (default He, ε = √(2/fan_in), fan_in = K·M_f·N_f) and zero biases; ``naive=True`` uses the loops of
+    :func:`conv2d_forward_naive` (slow, for checking). Forward x (N, K, H, W) → (N, K', H_out, W_out).
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, pad=0, init="he",
+                 naive: bool = False) -> None:
+        super().__init__()
+        self.in_channels = positive_int(in_channels, "in_channels")
+        self.out_channels = positive_int(out_channels, "out_channels")
+        self.kernel_size = positive_pair(kernel_size, "kernel_size")
+        self.stride, self.pad = positive_pair(stride, "stride"), non_negative_pair(pad, "pad")
+        fan_in = self.in_channels * self.kernel_size[0] * self.kernel_size[1]
+        self.eps = init_std(init, fan_in, self.out_channels * self.kernel_size[0] * self.kernel_size[1])
+        self.init, self.naive = init, bool(naive)
+
+    def _draw(self, rng, dtype):
+        w = self.eps * rng.standard_normal((self.out_channels, self.in_channels, *self.kernel_size))
+        return {"weight": w.astype(dtype), "bias": np.zeros(self.out_channels, dtype=dtype)}
+
+    def forward(self, x: np.ndarray, train: bool = True) -> np.ndarray:
+        fwd = conv2d_forward_naive if self.naive else conv2d_forward
+        out, self.cache = fwd(x, self._param("weight"), self._param("bias"), self.stride, self.pad)
+        return out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        bwd = conv2d_backward_naive if self.naive else conv2d_backward
+        dx, dw, db = bwd(dout, self._cached())
+        self.grads = {"weight": dw, "bias": db}
+        return dx
+
+    def macs(self, in_shape: tuple[int, ...]) -> int:
+        H_out = conv_output_size(int(in_shape[1]), self.kernel_size[0], self.stride[0], self.pad[0])
+        W_out = conv_output_size(int(in_shape[2]), self.kernel_size[1], self.stride[1], self.pad[1])
+        return self.out_channels * H_out * W_out * self.in_channels * self.kernel_size[0] * self.kernel_size[1]
+
+    def extra_repr(self) -> str:
+        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}, pad={self.pad}")

@@ -22,10 +22,14 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from .._contracts import check_pool
+from .._contracts import check_pool, positive_pair
 from .._validate import check_array
+from .layer import Layer
 
-__all__ = ["avgpool2d_backward", "avgpool2d_forward", "maxpool2d_backward", "maxpool2d_forward"]
+__all__ = [
+    "AvgPool2d", "Flatten", "MaxPool2d",
+    "avgpool2d_backward", "avgpool2d_forward", "maxpool2d_backward", "maxpool2d_forward",
+]
 
 
 def _windows(x, size, stride, out_hw):
@@ -101,3 +105,46 @@ def avgpool2d_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
     dout = _check_dout(dout, x_shape, out_hw, dtype)
     share = dout / dtype.type(size[0] * size[1])
     return _scatter(np.zeros(x_shape, dtype=dtype), lambda m, n: share, size, stride, out_hw)
+
+
+class _Pool(Layer):
+    def __init__(self, size=2, stride=2) -> None:
+        super().__init__()
+        self.size, self.stride = positive_pair(size, "size"), positive_pair(stride, "stride")
+
+    def forward(self, x: np.ndarray, train: bool = True) -> np.ndarray:
+        out, self.cache = type(self)._pass[0](x, self.size, self.stride)
+        return out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        self.grads = {}
+        return type(self)._pass[1](dout, self._cached())
+
+    def extra_repr(self) -> str:
+        return f"size={self.size}, stride={self.stride}"
+
+
+class MaxPool2d(_Pool):
+    """Max pooling layer (:func:`maxpool2d_forward`); backward routes each δ to its window's maximum."""
+
+    _pass = (maxpool2d_forward, maxpool2d_backward)
+
+
+class AvgPool2d(_Pool):
+    """Average pooling layer (:func:`avgpool2d_forward`); backward spreads each δ evenly over its window."""
+
+    _pass = (avgpool2d_forward, avgpool2d_backward)
+
+
+class Flatten(Layer):
+    """(N, C, H, W) → (N, C·H·W), the bridge from the feature maps to the fully connected layers."""
+
+    def forward(self, x: np.ndarray, train: bool = True) -> np.ndarray:
+        check_array(x, "x", ndim=(2, 3, 4, 5), floating=False)
+        self.cache = x.shape
+        return x.reshape(x.shape[0], -1)
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        shape = self._cached()
+        self.grads = {}
+        return dout.reshape(shape)

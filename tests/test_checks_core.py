@@ -65,4 +65,10 @@ def test_public_surface_is_explicit():
     assert "globals()[" not in source  # no names written into the module at import time
     for name in checks.__all__:
         assert callable(getattr(checks, name)), name
-    assert len([n for n in checks.__all__ if n.startswith("check_")]) == 27
+    import importlib
+    import pkgutil
+
+    chapters = [m.name for m in pkgutil.iter_modules(module.__path__) if m.name.startswith("ch")]
+    exported = {n for n in checks.__all__ if n.startswith("check_")}
+    defined = {n for c in chapters for n in importlib.import_module(f"lecturelib.checks.{c}").__all__}
+    assert exported == defined

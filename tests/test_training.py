@@ -199,3 +199,68 @@ def test_set_weights_rejects_wrong_shapes():
         set_weights(torch_mlp([4, 5, 3]), m.params)
     with pytest.raises(ValueError):
         set_weights(torch_mlp([4, 6, 6, 3]), m.params)
+
+
+# ------------------------------------------------------------------------------------------------ bad input
+
+def _numpy_setup():
+    x, y = blobs(n=20, seed=12)
+    return MLP([4, 5, 3], rng=0, dtype=np.float64), nnp.SGD(0.1), x, y
+
+
+@pytest.mark.parametrize("call,error,match", [
+    (lambda m, o, x, y: train_numpy(m, o, (x, y), 1, batch_size=0), ValueError, "batch_size: expected a positive int, got 0"),
+    (lambda m, o, x, y: train_numpy(m, o, (x, y), 0), ValueError, "epochs: expected a positive int, got 0"),
+    (lambda m, o, x, y: train_numpy(m, o, (x, y), 1.5), ValueError, "epochs: expected a positive int"),
+    (lambda m, o, x, y: train_numpy(m, o, x, 1), TypeError, r"data must be a tuple \(x, y\)"),
+    (lambda m, o, x, y: train_numpy(m, o, (x, y[:3]), 1), ValueError, "same number of samples, got 20 and 3"),
+    (lambda m, o, x, y: train_numpy(m, o, (x[:0], y[:0]), 1), ValueError, "holds no samples"),
+    (lambda m, o, x, y: train_numpy(m, torch.optim.SGD([torch.zeros(1)], lr=0.1), (x, y), 1), TypeError,
+     "lecturelib.numpy_nn optimizer"),
+    (lambda m, o, x, y: train_numpy("model", o, (x, y), 1), TypeError, "model must have params"),
+    (lambda m, o, x, y: train_numpy(m, o, (x, y), 1, val=x), TypeError, r"val must be a tuple \(x, y\)"),
+    (lambda m, o, x, y: train_numpy(m, o, (x, y), 1, loss_fn="ce"), TypeError, "loss_fn must be callable"),
+    (lambda m, o, x, y: evaluate_numpy(m, x, y), TypeError, ""),
+    (lambda m, o, x, y: evaluate_numpy(m, (x, y), batch_size=-1), ValueError, "batch_size"),
+    (lambda m, o, x, y: train_torch(m, o, (x, y), 1), TypeError, "model must be a torch.nn.Module"),
+    (lambda m, o, x, y: train_torch(torch_mlp([4, 3]), o, (x, y), 1), TypeError, "torch.optim optimizer"),
+    (lambda m, o, x, y: evaluate_torch(torch_mlp([4, 3]), (x, y), batch_size=0), ValueError, "batch_size"),
+], ids=["batch0", "epochs0", "epochs-float", "old-signature", "length", "empty", "torch-opt", "model", "val",
+        "loss_fn", "evaluate-old-signature", "evaluate-batch", "torch-model", "torch-numpy-opt", "torch-eval-batch"])
+def test_loops_reject_bad_arguments(call, error, match):
+    with pytest.raises(error, match=match):
+        call(*_numpy_setup())
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_nan_inputs_are_refused_before_training(backend):
+    m, o, x, y = _numpy_setup()
+    x = x.copy()
+    x[3, 1] = np.nan
+    with pytest.raises(ValueError, match=r"contains NaN or inf \(first at index \(3, 1\)\)"):
+        if backend == "numpy":
+            train_numpy(m, o, (x, y), 1, progress=False)
+        else:
+            model = torch_mlp([4, 3], dtype=torch.float64)
+            train_torch(model, torch.optim.SGD(model.parameters(), lr=0.1), (torch.from_numpy(x), y), 1,
+                        progress=False)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_a_diverging_loss_stops_training_with_a_warning(backend):
+    x, y = blobs(n=64, seed=13)
+    x = x * 1e3                                   # a learning rate far too large for inputs of this scale
+    if backend == "numpy":
+        m = MLP([4, 16, 3], rng=0, dtype=np.float64)
+        run = lambda: train_numpy(m, nnp.SGD(1e3), (x, y), 50, batch_size=8, rng=0, progress=False)  # noqa: E731
+        params = lambda: [p.copy() for p in m.params.values()]  # noqa: E731
+    else:
+        torch.manual_seed(0)
+        m = torch_mlp([4, 16, 3], dtype=torch.float64)
+        run = lambda: train_torch(m, torch.optim.SGD(m.parameters(), lr=1e3), (x, y), 50, batch_size=8,  # noqa: E731
+                                  rng=0, progress=False)
+        params = lambda: [p.detach().clone().numpy() for p in m.parameters()]  # noqa: E731
+    with pytest.warns(RuntimeWarning, match=r"the loss became (nan|inf) at epoch \d+, step \d+; training stopped"):
+        hist = run()
+    assert len(hist["loss"]) < 50 and all(np.isfinite(hist["step_loss"]))
+    assert all(np.isfinite(p).all() for p in params())   # the diverging step was not applied

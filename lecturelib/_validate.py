@@ -14,14 +14,18 @@ def _describe(x) -> str:
 
 
 def check_array(x, name: str, ndim: int | tuple[int, ...] | None = None, floating: bool = True,
-                tensor: bool = False):
+                tensor: bool = False, numpy: bool = False):
     """Check that ``x`` is an array (NumPy or torch) with ``ndim`` dimensions (an int or a tuple of ints).
 
     With ``floating``, the dtype must be a floating-point type; with ``tensor``, ``x`` must be a
-    ``torch.Tensor`` (the ``torch_nn`` twins). Returns ``x`` unchanged.
+    ``torch.Tensor`` (the ``torch_nn`` twins); with ``numpy``, a NumPy array (NumPy-only helpers such as
+    ``augment``). Returns ``x`` unchanged.
     """
     if tensor and not _is_tensor(x):
         raise ValueError(f"{name}: expected a torch.Tensor, got {type(x).__name__}")
+    if numpy and not isinstance(x, np.ndarray):
+        hint = " (convert a tensor with .cpu().numpy())" if _is_tensor(x) else ""
+        raise ValueError(f"{name}: expected a NumPy array{hint}, got {type(x).__name__}")
     if not hasattr(x, "shape") or not hasattr(x, "dtype"):
         raise ValueError(f"{name}: expected an array, got {_describe(x)}")
     if ndim is not None:

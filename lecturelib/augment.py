@@ -40,7 +40,7 @@ def _rng(rng) -> np.random.Generator:
 
 
 def _check_batch(x, name="x"):
-    check_array(x, name, ndim=(3, 4), floating=False)
+    check_array(x, name, ndim=(3, 4), floating=False, numpy=True)
     return x
 
 
@@ -132,7 +132,7 @@ def ten_crop(x, size):
 
 
 def _check_rgb(images, name="images"):
-    check_array(images, name, ndim=4, floating=False)
+    check_array(images, name, ndim=4, floating=False, numpy=True)
     if images.shape[1] != 3:
         raise ValueError(f"{name}: expected RGB images (N, 3, H, W), got shape {images.shape}; "
                          "for (N, H, W, 3) images pass images.transpose(0, 3, 1, 2)")

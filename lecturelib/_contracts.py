@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -290,7 +291,7 @@ def check_spp(x, levels, mode, bins, tensor: bool = False) -> tuple[int, ...]:
     return levels
 
 
-def check_labels_for(u, labels, tensor: bool = False):
+def check_labels_for(u, labels, tensor: bool = False) -> Any:
     """Scores u (N, K) and integer class labels (N,) in [0, K)."""
     from ._validate import check_labels
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 
@@ -14,7 +16,7 @@ def _describe(x) -> str:
 
 
 def check_array(x, name: str, ndim: int | tuple[int, ...] | None = None, floating: bool = True,
-                tensor: bool = False, numpy: bool = False):
+                tensor: bool = False, numpy: bool = False) -> Any:
     """Check that ``x`` is an array (NumPy or torch) with ``ndim`` dimensions (an int or a tuple of ints).
 
     With ``floating``, the dtype must be a floating-point type; with ``tensor``, ``x`` must be a
@@ -62,7 +64,7 @@ def check_same_shape(a, b, name_a: str, name_b: str) -> None:
         )
 
 
-def check_labels(labels, n_samples: int, n_classes: int, name: str = "labels"):
+def check_labels(labels: Any, n_samples: int, n_classes: int, name: str = "labels") -> Any:
     """Check integer class labels of shape (N,) with values in [0, n_classes)."""
     if not hasattr(labels, "shape") or not hasattr(labels, "dtype"):
         raise ValueError(f"{name}: expected an integer array of shape ({n_samples},), got {_describe(labels)}")

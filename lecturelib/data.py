@@ -160,7 +160,7 @@ def _cache_dir() -> Path:
     return Path(base) / "lecturelib" / "fashion-mnist"
 
 
-def fashion_mnist_dirs(data_dir=None) -> list[Path]:
+def fashion_mnist_dirs(data_dir: str | os.PathLike | None = None) -> list[Path]:
     """Return the folders :func:`load_fashion_mnist` searches, in order (the last one is the download cache)."""
     dirs = []
     if data_dir is not None:
@@ -472,7 +472,8 @@ def clear_cache() -> None:
 # --------------------------------------------------------------------------------------------- public API
 
 
-def load_fashion_mnist(data_dir=None, download=True, *, url=None, timeout=None):
+def load_fashion_mnist(data_dir: str | os.PathLike | None = None, download: bool = True, *, url: str | None = None,
+                       timeout: float | None = None) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """Load Fashion-MNIST: ``((x_train, y_train), (x_test, y_test))``.
 
     ``x_*`` are uint8 images of shape ``(N, 28, 28)`` (0 = background, 255 = brightest), ``y_*`` int64 labels
@@ -536,8 +537,10 @@ def _subset(y: np.ndarray, n, rng: np.random.Generator, stratified: bool) -> np.
     return np.sort(perm[chosen])
 
 
-def fashion_mnist_arrays(n_train=None, n_test=None, dtype=np.float32, flatten=False, seed=0, *,
-                         stratified=True, data_dir=None, download=True):
+def fashion_mnist_arrays(n_train: int | None = None, n_test: int | None = None, dtype=np.float32,
+                         flatten: bool = False, seed: int = 0, *, stratified: bool = True,
+                         data_dir: str | os.PathLike | None = None,
+                         download: bool = True) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """Fashion-MNIST ready for a network: ``((x_train, y_train), (x_test, y_test))``.
 
     Images are scaled to ``x = pixel / 255`` in [0, 1] with ``dtype`` (float32 by default) and shaped
@@ -604,7 +607,7 @@ def _is_positive_int(s) -> bool:
     return isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s > 0
 
 
-def sample_image(name="grace_hopper", size=None) -> np.ndarray:
+def sample_image(name: str = "grace_hopper", size: int | tuple[int, int] | None = None) -> np.ndarray:
     """A photograph shipped with matplotlib, as float64 RGB of shape ``(H, W, 3)`` with values in [0, 1].
 
     ``name`` is one of :data:`SAMPLE_IMAGES` (``"grace_hopper"``: 600 × 512 pixels). ``size`` resizes the

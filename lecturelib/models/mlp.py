@@ -4,6 +4,7 @@ its three forms (NumPy, ``torch_nn`` layers, PyTorch's built-ins)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -134,7 +135,7 @@ class MLP:
 
 
 def mlp(sizes: Sequence[int], activation: str = "relu", *, impl: str = "numpy", init: str | float | None = None,
-        bias_init: str | float | None = None, rng=None, dtype=None, device=None):
+        bias_init: str | float | None = None, rng=None, dtype=None, device=None) -> Any:
     """The fully connected network ``sizes = [D_0, ..., D_L]`` in implementation ``impl``.
 
     * ``"numpy"``: an :class:`MLP` (``init`` default ``"he"``, ``bias_init`` default 0, ``rng``, ``dtype``

@@ -17,19 +17,19 @@ __all__ = [
 ]
 
 
-def identity(u):
+def identity(u: np.ndarray) -> np.ndarray:
     """Linear activation ``h(u) = u``."""
     check_array(u, "u")
     return u.copy()
 
 
-def identity_grad(u):
+def identity_grad(u: np.ndarray) -> np.ndarray:
     """``h'(u) = 1``."""
     check_array(u, "u")
     return np.ones_like(u)
 
 
-def sigmoid(u):
+def sigmoid(u: np.ndarray) -> np.ndarray:
     """Logistic sigmoid ``σ(u) = 1 / (1 + exp(−u))``, evaluated without overflow for large |u|."""
     check_array(u, "u")
     out = np.empty_like(u)
@@ -40,37 +40,37 @@ def sigmoid(u):
     return out
 
 
-def sigmoid_grad(u):
+def sigmoid_grad(u: np.ndarray) -> np.ndarray:
     """``σ'(u) = σ(u)(1 − σ(u))``."""
     s = sigmoid(u)
     return s * (1 - s)
 
 
-def tanh(u):
+def tanh(u: np.ndarray) -> np.ndarray:
     """``tanh(u) = (e^u − e^{−u}) / (e^u + e^{−u})``."""
     check_array(u, "u")
     return np.tanh(u)
 
 
-def tanh_grad(u):
+def tanh_grad(u: np.ndarray) -> np.ndarray:
     """``tanh'(u) = 1 − tanh(u)²``."""
     t = tanh(u)
     return 1 - t * t
 
 
-def relu(u):
+def relu(u: np.ndarray) -> np.ndarray:
     """Rectified linear unit ``h(u) = max(0, u)``."""
     check_array(u, "u")
     return np.maximum(u, 0).astype(u.dtype, copy=False)
 
 
-def relu_grad(u):
+def relu_grad(u: np.ndarray) -> np.ndarray:
     """``h'(u) = 1`` for ``u > 0`` and 0 otherwise (the sub-gradient 0 is taken at ``u = 0``)."""
     check_array(u, "u")
     return (u > 0).astype(u.dtype)
 
 
-def softmax(u, axis: int = -1):
+def softmax(u: np.ndarray, axis: int = -1) -> np.ndarray:
     """``h_i(u) = exp(u_i) / Σ_k exp(u_k)`` along ``axis``; the maximum is subtracted first for stability."""
     check_array(u, "u")
     shifted = u - u.max(axis=axis, keepdims=True)
@@ -78,7 +78,7 @@ def softmax(u, axis: int = -1):
     return e / e.sum(axis=axis, keepdims=True)
 
 
-def softmax_jacobian(u):
+def softmax_jacobian(u: np.ndarray) -> np.ndarray:
     """Jacobian of softmax for one vector u (K,): ``∂h_i/∂u_j = h_i(δ_ij − h_j)``, shape (K, K)."""
     check_array(u, "u", ndim=1)
     h = softmax(u)

@@ -68,7 +68,8 @@ class Sequential(Container):
         self.dtype = check_float_dtype(self.dtype if dtype is None else dtype)
         return super().init_params(rng, self.dtype)
 
-    def forward(self, x: np.ndarray, train: bool = True, return_all: bool = False):
+    def forward(self, x: np.ndarray, train: bool = True,
+                return_all: bool = False) -> np.ndarray | list[tuple[str, np.ndarray]]:
         """Scores of x (N, ...); with ``return_all`` a list ``[(name, output), ...]`` of every layer's output."""
         outs = []
         for name, layer in self.layers.items():

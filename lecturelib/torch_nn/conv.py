@@ -18,7 +18,7 @@ from .._contracts import positive_int as _positive_int
 __all__ = ["Conv2d", "Conv2dFunction", "col2im", "conv2d", "im2col"]
 
 
-def im2col(x, kernel, stride, pad):
+def im2col(x: torch.Tensor, kernel: tuple[int, int], stride: tuple[int, int], pad: tuple[int, int]) -> torch.Tensor:
     """(C·HH·WW, N·H_out·W_out) matrix of receptive fields, as ``numpy_nn.im2col``: a strided view, one copy."""
     (HH, WW), (sh, sw), (ph, pw) = kernel, stride, pad
     N, C, H, W = x.shape
@@ -30,7 +30,8 @@ def im2col(x, kernel, stride, pad):
     return view.reshape(C * HH * WW, N * H_out * W_out)
 
 
-def col2im(cols, x_shape, kernel, stride, pad):
+def col2im(cols: torch.Tensor, x_shape: tuple[int, ...], kernel: tuple[int, int], stride: tuple[int, int],
+           pad: tuple[int, int]) -> torch.Tensor:
     """Adjoint of :func:`im2col`: add every column back onto its window (loop over the HH·WW offsets)."""
     (HH, WW), (sh, sw), (ph, pw) = kernel, stride, pad
     N, C, H, W = x_shape
@@ -101,7 +102,7 @@ class Conv2d(nn.Module):
     """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, pad=0, device=None,
-                 dtype=None):
+                 dtype=None) -> None:
         super().__init__()
         factory = {"device": device, "dtype": dtype}
         self.in_channels = _positive_int(in_channels, "in_channels")

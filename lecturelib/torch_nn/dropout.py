@@ -43,7 +43,7 @@ def dropout(x: torch.Tensor, p: float, train: bool = True) -> torch.Tensor:
 class Dropout(nn.Module):
     """``nn.Module`` around :func:`dropout`; active in ``train()`` mode, the identity in ``eval()`` mode."""
 
-    def __init__(self, p: float = 0.5):
+    def __init__(self, p: float = 0.5) -> None:
         super().__init__()
         self.p = check_dropout_p(p)
 

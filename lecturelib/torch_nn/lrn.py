@@ -56,7 +56,7 @@ def lrn(x: torch.Tensor, n: int = 5, k: float = 2.0, alpha: float = 1e-4, beta: 
 class LRN(nn.Module):
     """``nn.Module`` around :func:`lrn` (AlexNet's defaults n = 5, k = 2, α = 1e-4, β = 0.75)."""
 
-    def __init__(self, n: int = 5, k: float = 2.0, alpha: float = 1e-4, beta: float = 0.75):
+    def __init__(self, n: int = 5, k: float = 2.0, alpha: float = 1e-4, beta: float = 0.75) -> None:
         super().__init__()
         check_lrn(None, n, k, alpha, beta)
         self.n, self.k, self.alpha, self.beta = n, k, alpha, beta

@@ -96,7 +96,7 @@ def avg_pool2d(x: torch.Tensor, size=2, stride=2) -> torch.Tensor:
 
 
 class _Pool2d(nn.Module):
-    def __init__(self, size=2, stride=2):
+    def __init__(self, size=2, stride=2) -> None:
         super().__init__()
         self.size, self.stride = positive_pair(size, "size"), positive_pair(stride, "stride")
 
@@ -108,20 +108,20 @@ class MaxPool2d(_Pool2d):
     """``nn.Module`` around :func:`max_pool2d`. Defaults follow the function (size 2, stride 2); note that
     ``torch.nn.MaxPool2d(k)`` defaults the stride to ``k`` instead, so pass both (``MaxPool2d(3, 2)``)."""
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         return max_pool2d(x, self.size, self.stride)
 
 
 class AvgPool2d(_Pool2d):
     """``nn.Module`` around :func:`avg_pool2d` (size 2, stride 2 by default)."""
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         return avg_pool2d(x, self.size, self.stride)
 
 
 class Flatten(nn.Module):
     """(N, C, H, W) → (N, C·H·W): the bridge from the last pooling layer to the fully connected layers."""
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_array(x, "x", ndim=(2, 3, 4, 5), floating=False, tensor=True)
         return x.reshape(x.shape[0], -1)

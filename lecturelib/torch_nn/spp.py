@@ -83,7 +83,7 @@ class SpatialPyramidPool(nn.Module):
     """``nn.Module`` around :func:`spatial_pyramid_pool`: the bridge from convolutional maps of any size to a
     fully connected layer with ``C·Σ n²`` inputs (``output_size(C)`` computes it)."""
 
-    def __init__(self, levels=(1, 2, 4), mode="max", bins="adaptive"):
+    def __init__(self, levels=(1, 2, 4), mode: str = "max", bins: str = "adaptive") -> None:
         super().__init__()
         self.levels = check_spp_options(levels, mode, bins)
         self.mode, self.bins = mode, bins

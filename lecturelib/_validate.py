@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 
@@ -13,11 +15,19 @@ def _describe(x) -> str:
     return f"an array of shape {tuple(shape)} and dtype {dtype}"
 
 
-def check_array(x, name: str, ndim=None, floating: bool = True):
+def check_array(x, name: str, ndim: int | tuple[int, ...] | None = None, floating: bool = True,
+                tensor: bool = False, numpy: bool = False) -> Any:
     """Check that ``x`` is an array (NumPy or torch) with ``ndim`` dimensions (an int or a tuple of ints).
 
-    With ``floating``, the dtype must be a floating-point type. Returns ``x`` unchanged.
+    With ``floating``, the dtype must be a floating-point type; with ``tensor``, ``x`` must be a
+    ``torch.Tensor`` (the ``torch_nn`` twins); with ``numpy``, a NumPy array (NumPy-only helpers such as
+    ``augment``). Returns ``x`` unchanged.
     """
+    if tensor and not _is_tensor(x):
+        raise ValueError(f"{name}: expected a torch.Tensor, got {type(x).__name__}")
+    if numpy and not isinstance(x, np.ndarray):
+        hint = " (convert a tensor with .cpu().numpy())" if _is_tensor(x) else ""
+        raise ValueError(f"{name}: expected a NumPy array{hint}, got {type(x).__name__}")
     if not hasattr(x, "shape") or not hasattr(x, "dtype"):
         raise ValueError(f"{name}: expected an array, got {_describe(x)}")
     if ndim is not None:
@@ -28,6 +38,14 @@ def check_array(x, name: str, ndim=None, floating: bool = True):
     if floating and not _is_floating(x):
         raise ValueError(f"{name}: expected a floating-point array (float32 or float64), got {_describe(x)}")
     return x
+
+
+def _is_tensor(x) -> bool:
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - torch is a dependency
+        return False
+    return isinstance(x, torch.Tensor)
 
 
 def _is_floating(x) -> bool:
@@ -46,7 +64,7 @@ def check_same_shape(a, b, name_a: str, name_b: str) -> None:
         )
 
 
-def check_labels(labels, n_samples: int, n_classes: int, name: str = "labels"):
+def check_labels(labels: Any, n_samples: int, n_classes: int, name: str = "labels") -> Any:
     """Check integer class labels of shape (N,) with values in [0, n_classes)."""
     if not hasattr(labels, "shape") or not hasattr(labels, "dtype"):
         raise ValueError(f"{name}: expected an integer array of shape ({n_samples},), got {_describe(labels)}")

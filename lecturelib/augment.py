@@ -40,7 +40,7 @@ def _rng(rng) -> np.random.Generator:
 
 
 def _check_batch(x, name="x"):
-    check_array(x, name, ndim=(3, 4), floating=False)
+    check_array(x, name, ndim=(3, 4), floating=False, numpy=True)
     return x
 
 
@@ -53,7 +53,8 @@ def _size2(size, name="size"):
     return int(size[0]), int(size[1])
 
 
-def random_crop(x, size, rng=None, pad=0, return_offsets=False):
+def random_crop(x: np.ndarray, size: int | tuple[int, int], rng=None, pad: int = 0,
+                return_offsets: bool = False) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Crop a random ``size`` window out of every image (independently), after optional zero padding.
 
     Args:
@@ -88,7 +89,8 @@ def random_crop(x, size, rng=None, pad=0, return_offsets=False):
     return out
 
 
-def horizontal_flip(x, rng=None, p=0.5, return_mask=False):
+def horizontal_flip(x: np.ndarray, rng=None, p: float = 0.5,
+                    return_mask: bool = False) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Mirror each image left–right (along W) independently with probability ``p``.
 
     Args:
@@ -109,7 +111,7 @@ def horizontal_flip(x, rng=None, p=0.5, return_mask=False):
     return (out, flip) if return_mask else out
 
 
-def ten_crop(x, size):
+def ten_crop(x: np.ndarray, size: int | tuple[int, int]) -> np.ndarray:
     """AlexNet's ten test patches: the four corner crops and the centre crop, then their mirror images.
 
     Args:
@@ -132,7 +134,7 @@ def ten_crop(x, size):
 
 
 def _check_rgb(images, name="images"):
-    check_array(images, name, ndim=4, floating=False)
+    check_array(images, name, ndim=4, floating=False, numpy=True)
     if images.shape[1] != 3:
         raise ValueError(f"{name}: expected RGB images (N, 3, H, W), got shape {images.shape}; "
                          "for (N, H, W, 3) images pass images.transpose(0, 3, 1, 2)")
@@ -141,7 +143,7 @@ def _check_rgb(images, name="images"):
     return images
 
 
-def rgb_pca(images):
+def rgb_pca(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Eigen-decomposition of the 3×3 covariance matrix of the RGB values of all pixels of ``images``.
 
     Args:
@@ -161,7 +163,9 @@ def rgb_pca(images):
     return eigvals[order], eigvecs[:, order]
 
 
-def pca_color_augment(images, rng=None, std=0.1, eigvals=None, eigvecs=None, return_alpha=False):
+def pca_color_augment(images: np.ndarray, rng=None, std: float = 0.1, eigvals: np.ndarray | None = None,
+                      eigvecs: np.ndarray | None = None,
+                      return_alpha: bool = False) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """AlexNet's PCA colour augmentation ``I_xy ← I_xy + [p_1 p_2 p_3][α_1λ_1, α_2λ_2, α_3λ_3]^T``.
 
     Args:
@@ -193,7 +197,8 @@ def pca_color_augment(images, rng=None, std=0.1, eigvals=None, eigvecs=None, ret
     return (out, alpha) if return_alpha else out
 
 
-def mean_normalize(x, mean=None, per="channel"):
+def mean_normalize(x: np.ndarray, mean: np.ndarray | float | None = None,
+                   per: str = "channel") -> tuple[np.ndarray, np.ndarray]:
     """Subtract the mean image (per pixel) or the mean colour (per channel).
 
     Args:

@@ -13,10 +13,17 @@ looking, in this order, in
 3. Debian's ``/usr/share/datasets/fashion-mnist/`` (``sudo apt-get install dataset-fashion-mnist``);
 4. the user cache, ``$XDG_CACHE_HOME/lecturelib/fashion-mnist`` (default ``~/.cache/lecturelib/fashion-mnist``);
 
-and only then downloads the missing files from :data:`FASHION_MNIST_URL` (or ``$LECTURELIB_FASHION_MNIST_URL``)
-into the cache. A download is written to a temporary file next to its target, checked against the published
-MD5 sum (:data:`FASHION_MNIST_MD5`) and only then renamed into place, so no half-written or unverified file
-survives an error or an interruption. With no copy and no network, :class:`DataNotFoundError` says where it
+taking the first folder that holds all four files. An explicit ``data_dir`` must hold them (an error names the
+missing ones, the search does not silently go on); a ``$LECTURELIB_DATA`` folder that is unreadable or
+incomplete is passed over with a warning. Every local copy is checked once against the published checksums
+of its decompressed content (:data:`FASHION_MNIST_RAW_MD5`; the result is remembered per path, size and
+modification time), so MNIST or a file copied over another is refused; a file that cannot be read raises
+:class:`DataUnreadableError`, a corrupt one :class:`DataFormatError`. Only when no folder has the files does it
+download the missing ones from :data:`FASHION_MNIST_URL` (or ``$LECTURELIB_FASHION_MNIST_URL``)
+into the cache. A download is written to a temporary ``.part`` file next to its target, checked against the
+published MD5 sum (:data:`FASHION_MNIST_MD5`) and only then renamed into place, so no half-written or
+unverified file survives an error or an interruption; ``.part`` files left by a killed process are removed
+once they are older than :data:`STALE_PART_SECONDS`. With no copy and no network, :class:`DataNotFoundError` says where it
 looked and how to get the data.
 
 :func:`fashion_mnist_arrays` turns the result into what the chapters feed a network: floats in [0, 1] shaped
@@ -34,10 +41,13 @@ import functools
 import gzip
 import hashlib
 import http.client
+import json
 import os
 import tempfile
+import time
 import urllib.error
 import urllib.request
+import warnings
 import zlib
 from pathlib import Path
 
@@ -51,6 +61,8 @@ __all__ = [
     "SAMPLE_IMAGES",
     "DataFormatError",
     "DataNotFoundError",
+    "DataUnreadableError",
+    "clean_stale_parts",
     "clear_cache",
     "fashion_mnist_arrays",
     "fashion_mnist_dirs",
@@ -102,7 +114,10 @@ FASHION_MNIST_MD5 = {
     "t10k-labels-idx1-ubyte.gz": "bb300cfdad3c16e7a12a480ee83cd310",
 }
 
-#: MD5 sums of the decompressed IDX files (the same for the published and for Debian's copies).
+#: MD5 sums of the decompressed IDX files (the same for the published and for Debian's copies). Every local
+#: copy is checked against them once (the result is remembered per path, size and modification time in
+#: ``verified.json`` beside the download cache), so MNIST — same names, same shapes — or the test files copied
+#: over the training files are refused instead of loading as Fashion-MNIST.
 FASHION_MNIST_RAW_MD5 = {
     "train-images-idx3-ubyte.gz": "f4a8712d7a061bf5bd6d2ca38dc4d50a",
     "train-labels-idx1-ubyte.gz": "9018921c3c673c538a1fc5bad174d6f9",
@@ -112,6 +127,9 @@ FASHION_MNIST_RAW_MD5 = {
 
 #: Seconds a download may wait for the server (to connect, or for the next bytes) before giving up.
 DOWNLOAD_TIMEOUT = 15.0
+
+#: A ``.part`` file in the cache older than this many seconds is left over from a killed download: removed.
+STALE_PART_SECONDS = 3600.0
 
 _CHUNK = 1 << 16
 _IMAGE_SHAPE = (28, 28)
@@ -126,7 +144,12 @@ class DataNotFoundError(RuntimeError):
 
 
 class DataFormatError(ValueError):
-    """A data file exists but is not what it should be (not gzip, bad IDX header, wrong size or labels)."""
+    """A data file exists but is not what it should be (not gzip, bad IDX header, wrong size or labels, or not
+    the published content)."""
+
+
+class DataUnreadableError(OSError):
+    """A data file or folder exists but cannot be read (permissions): not a corrupt file, do not delete it."""
 
 
 # --------------------------------------------------------------------------------------------- look-up
@@ -137,7 +160,7 @@ def _cache_dir() -> Path:
     return Path(base) / "lecturelib" / "fashion-mnist"
 
 
-def fashion_mnist_dirs(data_dir=None) -> list[Path]:
+def fashion_mnist_dirs(data_dir: str | os.PathLike | None = None) -> list[Path]:
     """Return the folders :func:`load_fashion_mnist` searches, in order (the last one is the download cache)."""
     dirs = []
     if data_dir is not None:
@@ -150,8 +173,54 @@ def fashion_mnist_dirs(data_dir=None) -> list[Path]:
     return dirs
 
 
+def _missing(folder: Path) -> list[str]:
+    """The files of the data set that ``folder`` lacks; ``DataUnreadableError`` if it cannot be searched."""
+    try:
+        return [name for name in FASHION_MNIST_FILES.values() if not (folder / name).is_file()]
+    except PermissionError as exc:
+        raise DataUnreadableError(exc.errno, f"{folder}: cannot be read ({exc.strerror}); check its permissions",
+                                  str(folder)) from exc
+
+
 def _has_all(folder: Path) -> bool:
-    return all((folder / name).is_file() for name in FASHION_MNIST_FILES.values())
+    return not _missing(folder)
+
+
+def _find(data_dir) -> tuple[Path | None, list[Path]]:
+    """The first folder holding all four files, and the folders looked in.
+
+    An explicit ``data_dir`` must hold them (a clear error otherwise, never a silent fall-through); a
+    ``$LECTURELIB_DATA`` folder that exists but is unreadable or incomplete is skipped with a warning.
+    """
+    looked = fashion_mnist_dirs(data_dir)
+    if data_dir is not None:
+        folder = looked[0]
+        missing = _missing(folder) if folder.exists() else list(FASHION_MNIST_FILES.values())
+        if missing:
+            raise DataNotFoundError(f"data_dir {folder} lacks {', '.join(missing)}; put the four Fashion-MNIST "
+                                    "files there, or call load_fashion_mnist() without data_dir to search the "
+                                    "usual places")
+        return folder, looked
+    env = os.environ.get(DATA_ENV)
+    env_dirs = fashion_mnist_dirs()[:2] if env else []
+    passed_over = []                       # why the $LECTURELIB_DATA folders were not used
+    for folder in looked:
+        try:
+            missing = _missing(folder)
+        except DataUnreadableError as exc:
+            missing, reason = True, exc.strerror
+        else:
+            reason = f"{folder} lacks {', '.join(missing)}" if missing and folder.is_dir() else None
+        if not missing:
+            if folder not in env_dirs and passed_over:
+                warnings.warn(f"{DATA_ENV}={env}: {'; '.join(passed_over)}; using {folder} instead",
+                              RuntimeWarning, stacklevel=3)
+            return folder, looked
+        if folder in env_dirs and reason:
+            passed_over.append(reason)
+    if passed_over:
+        warnings.warn(f"{DATA_ENV}={env}: {'; '.join(passed_over)}", RuntimeWarning, stacklevel=3)
+    return None, looked
 
 
 def _base_url(url=None) -> str:
@@ -225,8 +294,27 @@ def _describe_error(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def clean_stale_parts(folder: Path, older_than: float | None = None) -> list[Path]:
+    """Remove the ``.part`` files of downloads killed before they could clean up (older than ``older_than``
+    seconds, default :data:`STALE_PART_SECONDS`; a younger one may belong to a download still running)."""
+    older_than = STALE_PART_SECONDS if older_than is None else older_than
+    removed = []
+    if not folder.is_dir():
+        return removed
+    now = time.time()
+    for part in folder.glob(".*.part"):
+        try:
+            if now - part.stat().st_mtime > older_than:
+                part.unlink()
+                removed.append(part)
+        except FileNotFoundError:  # another process removed it first
+            pass
+    return removed
+
+
 def _download_all(folder: Path, url: str, timeout: float | None = None) -> None:
     """Download the files missing from ``folder``; raise ``_DownloadFailed`` saying which one failed and why."""
+    clean_stale_parts(folder)
     for name in FASHION_MNIST_FILES.values():
         target = folder / name
         if target.is_file():
@@ -265,10 +353,15 @@ def _read_idx(path: Path, ndim: int) -> np.ndarray:
     dimension, then the data in C order.
     """
     try:
-        with gzip.open(path, "rb") as f:
-            raw = f.read()
+        with open(path, "rb") as f:
+            blob = f.read()
+    except OSError as exc:
+        raise DataUnreadableError(exc.errno, f"{path}: cannot be read ({exc.strerror}); check its permissions "
+                                  "(the file is not known to be corrupt: do not delete it)", str(path)) from exc
+    try:
+        raw = gzip.decompress(blob)
     except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
-        raise DataFormatError(f"{path}: not a readable gzip file ({exc}); delete it and try again") from exc
+        raise DataFormatError(f"{path}: corrupt, not a valid gzip file ({exc}); delete it and try again") from exc
     header = 4 + 4 * ndim
     magic = int.from_bytes(raw[:4], "big")
     if len(raw) < 4 or magic != 0x0800 + ndim:
@@ -284,7 +377,63 @@ def _read_idx(path: Path, ndim: int) -> np.ndarray:
         raise DataFormatError(
             f"{path}: header says shape {dims} ({size} bytes of data), file holds {len(raw) - header} bytes"
         )
+    _verify(path, raw)
     return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(dims)
+
+
+# --------------------------------------------------------------------------------------------- checksums
+
+
+def _verified_path() -> Path:
+    return _cache_dir().parent / "verified.json"
+
+
+def _read_verified() -> dict:
+    try:
+        return json.loads(_verified_path().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _remember_verified(key: str, entry: list) -> None:
+    """Record a verified file in ``verified.json`` (atomically; a read-only cache only costs a re-check)."""
+    table = _read_verified()
+    table[key] = entry
+    target = _verified_path()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".verified.", suffix=".part")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(table, f, indent=0, sort_keys=True)
+        os.replace(tmp, target)
+    except OSError:
+        pass
+
+
+def _raw_md5(raw: bytes) -> str:
+    return hashlib.md5(raw).hexdigest()
+
+
+def _verify(path: Path, raw: bytes) -> None:
+    """Check the decompressed content of ``path`` against :data:`FASHION_MNIST_RAW_MD5`, once per file.
+
+    A file already verified with the same size and modification time is not hashed again.
+    """
+    expected = FASHION_MNIST_RAW_MD5.get(path.name)
+    if expected is None:
+        return
+    accepted = {expected} if isinstance(expected, str) else set(expected)
+    st = path.stat()
+    key = str(path.resolve())
+    known = _read_verified().get(key)
+    if known is not None and known[:2] == [st.st_size, st.st_mtime_ns] and known[2] in accepted:
+        return
+    digest = _raw_md5(raw)
+    if digest not in accepted:
+        raise DataFormatError(f"{path}: not the published Fashion-MNIST content (MD5 of the decompressed data "
+                              f"{digest}, expected {expected}); is it MNIST, or another file of the set under "
+                              "this name? Replace it with the right file, or delete it to download it again")
+    _remember_verified(key, [st.st_size, st.st_mtime_ns, digest])
 
 
 def _read_pair(images_path: Path, labels_path: Path):
@@ -323,7 +472,8 @@ def clear_cache() -> None:
 # --------------------------------------------------------------------------------------------- public API
 
 
-def load_fashion_mnist(data_dir=None, download=True, *, url=None, timeout=None):
+def load_fashion_mnist(data_dir: str | os.PathLike | None = None, download: bool = True, *, url: str | None = None,
+                       timeout: float | None = None) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """Load Fashion-MNIST: ``((x_train, y_train), (x_test, y_test))``.
 
     ``x_*`` are uint8 images of shape ``(N, 28, 28)`` (0 = background, 255 = brightest), ``y_*`` int64 labels
@@ -351,8 +501,7 @@ def load_fashion_mnist(data_dir=None, download=True, *, url=None, timeout=None):
 
 def _load(data_dir, download, url=None, timeout=None):
     """:func:`load_fashion_mnist` without the copies: the cached, read-only arrays."""
-    looked = fashion_mnist_dirs(data_dir)
-    found = next((d for d in looked if _has_all(d)), None)
+    found, looked = _find(data_dir)
     if found is None:
         base = _base_url(url)
         if not download:
@@ -363,6 +512,7 @@ def _load(data_dir, download, url=None, timeout=None):
         except _DownloadFailed as exc:
             raise _not_found(looked, base, f"failed, {exc}") from exc.__cause__
         found = cache
+    clean_stale_parts(_cache_dir())
     return _load_folder(found.resolve(), _stamp(found))
 
 
@@ -387,8 +537,10 @@ def _subset(y: np.ndarray, n, rng: np.random.Generator, stratified: bool) -> np.
     return np.sort(perm[chosen])
 
 
-def fashion_mnist_arrays(n_train=None, n_test=None, dtype=np.float32, flatten=False, seed=0, *,
-                         stratified=True, data_dir=None, download=True):
+def fashion_mnist_arrays(n_train: int | None = None, n_test: int | None = None, dtype=np.float32,
+                         flatten: bool = False, seed: int = 0, *, stratified: bool = True,
+                         data_dir: str | os.PathLike | None = None,
+                         download: bool = True) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """Fashion-MNIST ready for a network: ``((x_train, y_train), (x_test, y_test))``.
 
     Images are scaled to ``x = pixel / 255`` in [0, 1] with ``dtype`` (float32 by default) and shaped
@@ -455,7 +607,7 @@ def _is_positive_int(s) -> bool:
     return isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s > 0
 
 
-def sample_image(name="grace_hopper", size=None) -> np.ndarray:
+def sample_image(name: str = "grace_hopper", size: int | tuple[int, int] | None = None) -> np.ndarray:
     """A photograph shipped with matplotlib, as float64 RGB of shape ``(H, W, 3)`` with values in [0, 1].
 
     ``name`` is one of :data:`SAMPLE_IMAGES` (``"grace_hopper"``: 600 × 512 pixels). ``size`` resizes the

@@ -1,57 +1,87 @@
-"""Training utilities the chapters share: minibatches, accuracy, a NumPy MLP and two small training loops.
+"""Training loops the chapters share, one shape for NumPy and for PyTorch.
 
 * :func:`iterate_minibatches` — one epoch of ``(x_batch, y_batch)`` pairs, every sample exactly once.
 * :func:`accuracy` — fraction of correct arg-max predictions (NumPy arrays or torch tensors).
-* :class:`MLP` — a fully connected network in the lectures' notation (lecture 000, Algorithm 1 forward,
-  Algorithm 2/3 backward in matrix form), built from :mod:`lecturelib.numpy_nn`.
-* :func:`train_numpy` / :func:`evaluate_numpy` — minibatch SGD for any NumPy model with the
-  ``forward`` / ``backward`` / ``params`` protocol (the :class:`MLP` here, LeNet later) and a
-  ``numpy_nn`` optimizer.
-* :func:`torch_mlp` / :func:`load_numpy_params` — the same MLP as a ``torch.nn.Sequential`` of
-  :class:`lecturelib.torch_nn.Linear` layers, and copying an :class:`MLP`'s parameters into it.
+* :func:`train_numpy` / :func:`evaluate_numpy` — minibatch gradient descent for a NumPy model (``params``,
+  ``forward(x, train)``, ``backward(du)`` filling ``grads``: a ``numpy_nn.Sequential``, a ``models.MLP``)
+  with a :mod:`lecturelib.numpy_nn` optimizer.
 * :func:`train_torch` / :func:`evaluate_torch` — the same loop for a ``torch.nn.Module`` and a
   ``torch.optim`` optimizer, on whatever device the model lives on.
 
-Both training loops return a *history* dict of per-epoch lists (see :func:`train_numpy`). With
-``progress=True`` they show a live bar (:func:`lecturelib.progress`, off when outputs are being stored) and
-print a compact log, one line per epoch (at most ten lines), e.g.
-``train · epoch 2/5 · loss 0.4321 · acc 0.8512 · val_acc 0.8700``.
+Both pairs take the same arguments in the same order::
+
+    train_*(model, optimizer, data, epochs, *, batch_size=128, rng=None, val=None, loss_fn=…, shuffle=True,
+            eval_train=False, progress=True, desc="train")
+    evaluate_*(model, data, *, batch_size=1000, loss_fn=…)
+
+with ``data`` and ``val`` tuples ``(x, y)``, and return the same *history* dict of per-epoch lists
+(:func:`train_numpy`). With ``progress=True`` they show a live bar (:func:`lecturelib.progress`, off when
+outputs are being stored) and print a compact log, one line per epoch (at most ten lines), e.g.
+``train · epoch 2/5 · loss 0.4321 · acc 0.8512 · val_acc 0.8700``. A loss that becomes NaN or infinite
+stops training with a ``RuntimeWarning`` (the parameters are those before the step that diverged); inputs
+with NaN or inf are refused before training starts.
 """
 
 from __future__ import annotations
 
+import math
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
 import numpy as np
 
 from . import numpy_nn as nnp
+from ._contracts import positive_int
+from ._moved import moved_names
 from ._random import as_generator
 from .notebook import progress as _progress_bar
 
 __all__ = [
-    "ACTIVATIONS",
-    "MLP",
     "accuracy",
     "evaluate_numpy",
     "evaluate_torch",
-    "init_std",
     "iterate_minibatches",
-    "load_numpy_params",
     "train_numpy",
-    "torch_mlp",
     "train_torch",
 ]
 
-#: Activation name → ``(h, h')`` from :mod:`lecturelib.numpy_nn`.
-ACTIVATIONS = {
-    "identity": (nnp.identity, nnp.identity_grad),
-    "sigmoid": (nnp.sigmoid, nnp.sigmoid_grad),
-    "tanh": (nnp.tanh, nnp.tanh_grad),
-    "relu": (nnp.relu, nnp.relu_grad),
-}
+__getattr__ = moved_names("lecturelib.training", {
+    "MLP": ("lecturelib.models.MLP", lambda: _models().MLP),
+    "torch_mlp": ("lecturelib.models.mlp(sizes, activation, impl='lecturelib', ...)",
+                  lambda: _partial_impl(_models().mlp, "lecturelib")),
+    "load_numpy_params": ("lecturelib.models.set_weights(model, params)", lambda: _models().set_weights),
+    "init_std": ("lecturelib.numpy_nn.init_std", lambda: nnp.init_std),
+    "ACTIVATIONS": ("lecturelib.numpy_nn.ACTIVATIONS", lambda: nnp.ACTIVATIONS),
+})
+
+
+def _models():
+    from . import models
+
+    return models
+
+
+def _partial_impl(builder: Callable, impl: str) -> Callable:
+    def build(*args, **kwargs):
+        return builder(*args, impl=impl, **kwargs)
+    return build
 
 
 # ----------------------------------------------------------------------------------------------- batches
 
-def iterate_minibatches(x, y, batch_size: int, rng=None, shuffle: bool = True):
+def _torch():
+    import torch
+
+    return torch
+
+
+def _is_torch(x: Any) -> bool:
+    mod = type(x).__module__
+    return mod.startswith("torch") and hasattr(x, "detach")
+
+
+def iterate_minibatches(x, y, batch_size: int, rng=None, shuffle: bool = True) -> Iterator[tuple[Any, Any]]:
     """Yield ``(x[idx], y[idx])`` minibatches that cover every sample exactly once (one epoch).
 
     Args:
@@ -92,138 +122,70 @@ def accuracy(scores, labels) -> float:
     return float(np.mean(scores.argmax(axis=1) == labels))
 
 
-# ------------------------------------------------------------------------------------------- NumPy MLP
+# ------------------------------------------------------------------------------------------- arguments
 
-def init_std(init, d_in: int, d_out: int) -> float:
-    """Standard deviation ε of the lecture's initialisation ``W_ij ~ N(0, ε²)`` for a D_in → D_out layer.
-
-    ``init`` is a number (ε itself) or the name of a rule: ``"lecun"`` ε = √(1/D_in) (LeCun et al., 1998),
-    ``"glorot"`` ε = √(2/(D_in + D_out)) (Glorot & Bengio, 2010), ``"he"`` ε = √(2/D_in) (He et al., 2015).
-    """
-    rules = {
-        "lecun": lambda: np.sqrt(1.0 / d_in),
-        "glorot": lambda: np.sqrt(2.0 / (d_in + d_out)),
-        "he": lambda: np.sqrt(2.0 / d_in),
-    }
-    if isinstance(init, str):
-        if init not in rules:
-            raise ValueError(f"init: expected a number or one of {sorted(rules)}, got {init!r}")
-        return float(rules[init]())
-    if isinstance(init, bool) or not isinstance(init, (int, float, np.floating, np.integer)) or init < 0:
-        raise ValueError(f"init: expected a non-negative number or a rule name, got {init!r}")
-    return float(init)
-
-
-class MLP:
-    """Fully connected network ``z^0 = x``, ``u^l = (W^l)^T z^{l-1} + b^l``, ``z^l = h^l(u^l)``, l = 1..L.
-
-    Hidden layers use ``activation``; the output layer is linear (``z^L = u^L``, the scores), so a loss such
-    as :func:`lecturelib.numpy_nn.softmax_cross_entropy` supplies ``δ^L = ∂J/∂u^L``. A batch is stored
-    row-wise: ``z^l`` has shape (N, D_l) and the per-sample formulas become matrix products.
-
-    Args:
-        sizes: ``[D_0, D_1, ..., D_L]`` (input size, hidden sizes, number of outputs).
-        activation: ``"relu"``, ``"sigmoid"``, ``"tanh"``, ``"identity"`` or a pair ``(h, h')``.
-        init: ε of ``W^l_ij ~ N(0, ε²)`` — a number, or a rule name per layer (see :func:`init_std`).
-        bias_init: ε_b of ``b^l_j ~ N(0, ε_b²)``; 0 (default) gives zero biases. The lecture uses ε_b = ε.
-        rng: ``numpy.random.Generator`` or int seed for the initial parameters.
-        dtype: float32 (speed) or float64 (gradient checks).
-
-    Attributes:
-        params: ``{"W1": (D_0, D_1), "b1": (D_1,), ..., "WL", "bL"}`` — updated in place by optimizers.
-        grads: the same keys, filled by :meth:`backward`.
-        cache: ``{"z": [z^0, ..., z^L], "u": [None, u^1, ..., u^L]}`` from the last :meth:`forward`.
-        deltas: ``{l: δ^l}`` (N, D_l) from the last :meth:`backward`.
-    """
-
-    def __init__(self, sizes, activation="relu", init="he", bias_init=0.0, rng=None, dtype=np.float32):
-        sizes = [int(s) for s in sizes]
-        if len(sizes) < 2 or min(sizes) < 1:
-            raise ValueError(f"sizes: expected at least [D_in, D_out] of positive ints, got {sizes}")
-        if isinstance(activation, str):
-            if activation not in ACTIVATIONS:
-                raise ValueError(f"activation: expected one of {sorted(ACTIVATIONS)} or a pair (h, h'), "
-                                 f"got {activation!r}")
-            self.h, self.h_grad = ACTIVATIONS[activation]
-        else:
-            self.h, self.h_grad = activation
-        self.sizes, self.L, self.dtype = sizes, len(sizes) - 1, np.dtype(dtype)
-        rng = as_generator(rng)
-        self.params: dict[str, np.ndarray] = {}
-        for l in range(1, self.L + 1):
-            d_in, d_out = sizes[l - 1], sizes[l]
-            eps = init_std(init, d_in, d_out)
-            self.params[f"W{l}"] = (eps * rng.standard_normal((d_in, d_out))).astype(self.dtype)
-            eps_b = init_std(bias_init, d_in, d_out)
-            b = eps_b * rng.standard_normal(d_out) if eps_b > 0 else np.zeros(d_out)
-            self.params[f"b{l}"] = b.astype(self.dtype)
-        self.grads: dict[str, np.ndarray] = {}
-        self.cache: dict = {}
-        self.deltas: dict[int, np.ndarray] = {}
-
-    @property
-    def num_params(self) -> int:
-        """Number of trainable numbers: Σ_l (D_{l-1} + 1) D_l."""
-        return int(sum(p.size for p in self.params.values()))
-
-    def forward(self, x, train: bool = True):
-        """Algorithm 1 for a batch x (N, D_0): returns the scores ``u^L`` (N, D_L) and caches every u^l, z^l.
-
-        ``train`` is accepted for the common model protocol (layers such as dropout will use it).
-        """
-        z, us = [x], [None]
-        for l in range(1, self.L + 1):
-            u, _ = nnp.linear_forward(z[-1], self.params[f"W{l}"], self.params[f"b{l}"])
-            us.append(u)
-            z.append(self.h(u) if l < self.L else u)
-        self.cache = {"z": z, "u": us}
-        return z[-1]
-
-    def backward(self, du):
-        """Back-propagate ``δ^L = du = ∂J/∂u^L`` (N, D_L); return and store the gradients of every parameter.
-
-        For l = L, ..., 1 (rows are samples, so ``z^{l-1}(δ^l)^T`` summed over the batch is a matrix product):
-
-            ∂J/∂W^l = (z^{l-1})^T δ^l            (D_{l-1}, D_l)
-            ∂J/∂b^l = Σ_n δ^l_n                  (D_l,)
-            δ^{l-1} = h'(u^{l-1}) ⊙ (δ^l (W^l)^T) (N, D_{l-1})   — the lecture's h'(u^l) ⊙ (W^{l+1} δ^{l+1})
-        """
-        if not self.cache:
-            raise ValueError("backward called before forward")
-        z, u = self.cache["z"], self.cache["u"]
-        if tuple(du.shape) != tuple(u[-1].shape):
-            raise ValueError(f"du must have the scores' shape {u[-1].shape} (N, D_L), got {du.shape}")
-        delta = du
-        grads, deltas = {}, {}
-        for l in range(self.L, 0, -1):
-            deltas[l] = delta
-            grads[f"W{l}"] = z[l - 1].T @ delta
-            grads[f"b{l}"] = delta.sum(axis=0)
-            if l > 1:
-                delta = self.h_grad(u[l - 1]) * (delta @ self.params[f"W{l}"].T)
-        self.grads = {k: grads[k] for k in self.params}  # in parameter order
-        self.deltas = deltas
-        return self.grads
-
-    def loss(self, x, y, loss_fn=nnp.softmax_cross_entropy):
-        """Forward, loss and backward in one call: returns ``(J, grads)``."""
-        J, du = loss_fn(self.forward(x), y)
-        return J, self.backward(du)
-
-    def predict(self, x):
-        """Class indices ``argmax_k u^L_k`` for x (N, D_0)."""
-        return self.forward(x, train=False).argmax(axis=1)
-
-    def __repr__(self) -> str:
-        sizes = "-".join(map(str, self.sizes))
-        return f"MLP({sizes}, {self.h.__name__}, {self.dtype}, {self.num_params} parameters)"
+def _check_pair(data: Any, name: str, caller: str, allow_iterable: bool) -> bool:
+    """``data`` is ``(x, y)`` (True) or, where allowed, an iterable of batches (False); anything else raises."""
+    if isinstance(data, (tuple, list)) and len(data) == 2:
+        x, y = data
+        if not (hasattr(x, "shape") and hasattr(y, "shape")):
+            raise TypeError(f"{caller}: {name} must be a tuple (x, y) of arrays or tensors, got "
+                            f"({type(x).__name__}, {type(y).__name__})")
+        if len(x) != len(y):
+            raise ValueError(f"{caller}: {name} = (x, y) must hold the same number of samples, got {len(x)} and {len(y)}")
+        if len(x) == 0:
+            raise ValueError(f"{caller}: {name} holds no samples")
+        _check_finite(x, f"{name}[0] (the inputs x)", caller)
+        return True
+    if allow_iterable and isinstance(data, Iterable) and not hasattr(data, "shape"):
+        return False
+    raise TypeError(f"{caller}: {name} must be a tuple (x, y) of inputs and labels"
+                    f"{' or an iterable of (x_batch, y_batch) such as a DataLoader' if allow_iterable else ''}, "
+                    f"got {type(data).__name__}; the signature is {caller}(model, optimizer, data, epochs, *, "
+                    f"batch_size=..., ...) — see docs/MIGRATION-lib.md")
 
 
-# ------------------------------------------------------------------------------------- NumPy training
+def _check_finite(x: Any, name: str, caller: str) -> None:
+    if _is_torch(x):
+        torch = _torch()
+        if not (x.is_floating_point() or x.is_complex()) or bool(torch.isfinite(x).all()):
+            return
+        bad_mask = ~torch.isfinite(x).cpu().numpy()
+    else:
+        a = np.asarray(x)
+        if a.dtype.kind not in "fc" or np.isfinite(a).all():
+            return
+        bad_mask = ~np.isfinite(a)
+    bad = tuple(int(i) for i in np.argwhere(bad_mask)[0])
+    raise ValueError(f"{caller}: {name} contains NaN or inf (first at index {bad}); clean the data before training")
 
-def _progress(total, desc, enabled):
-    return _progress_bar(total=total, desc=desc, enabled=enabled)
 
+def _check_loop_args(caller: str, epochs: int, batch_size: int, loss_fn: Any) -> int:
+    positive_int(batch_size, "batch_size")
+    if loss_fn is not None and not callable(loss_fn):
+        raise TypeError(f"{caller}: loss_fn must be callable (scores, labels) -> loss, got {type(loss_fn).__name__}")
+    return positive_int(epochs, "epochs")
+
+
+def _check_numpy_model(model: Any, optimizer: Any = None) -> None:
+    for attr in ("params", "forward", "backward"):
+        if not hasattr(model, attr):
+            raise TypeError(f"train_numpy: model must have params, forward(x, train) and backward(du) "
+                            f"(e.g. numpy_nn.Sequential or models.MLP); {type(model).__name__} has no {attr}")
+    if optimizer is not None and not isinstance(optimizer, nnp.Optimizer):
+        raise TypeError(f"train_numpy: optimizer must be a lecturelib.numpy_nn optimizer (SGD, Adam, ...), "
+                        f"got {type(optimizer).__name__}")
+
+
+def _check_torch_model(model: Any, optimizer: Any = None, caller: str = "train_torch") -> None:
+    torch = _torch()
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"{caller}: model must be a torch.nn.Module, got {type(model).__name__}")
+    if optimizer is not None and not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(f"{caller}: optimizer must be a torch.optim optimizer, got {type(optimizer).__name__}")
+
+
+# -------------------------------------------------------------------------------------- the shared loop
 
 def _log_epoch(desc: str, epoch: int, epochs: int, history: dict) -> None:
     """Print one compact line for epoch ``epoch`` (0-based) of ``epochs``: at most ten lines per run."""
@@ -237,8 +199,66 @@ def _log_epoch(desc: str, epoch: int, epochs: int, history: dict) -> None:
     print(" · ".join(parts), flush=True)
 
 
-def evaluate_numpy(model, x, y, batch_size: int = 1000, loss_fn=nnp.softmax_cross_entropy):
-    """Mean loss and accuracy of ``model`` on (x, y), computed in batches; returns ``(loss, acc)``."""
+def new_history(eval_train: bool, validate: bool) -> dict[str, list[float]]:
+    """The history dict both loops fill: ``step_loss``, ``loss``, ``acc`` and optional ``train_*``/``val_*``."""
+    history = {"step_loss": [], "loss": [], "acc": []}
+    if eval_train:
+        history.update(train_loss=[], train_acc=[])
+    if validate:
+        history.update(val_loss=[], val_acc=[])
+    return history
+
+
+def _fit(step: Callable, batches: Callable, evaluate: Callable, data: Any, val: Any, epochs: int,
+         steps_per_epoch: int | None, eval_train: bool, progress: bool, desc: str,
+         start_epoch: Callable = lambda: None) -> dict[str, list[float]]:
+    """Run ``epochs`` passes: ``step(xb, yb) → (J, correct)`` per batch, then the per-epoch bookkeeping."""
+    history = new_history(eval_train, val is not None)
+    total = None if steps_per_epoch is None else epochs * steps_per_epoch
+    with _progress_bar(total=total, desc=desc, enabled=progress) as bar:
+        for epoch in range(epochs):
+            start_epoch()
+            total_loss, correct, count = 0.0, 0, 0
+            for xb, yb in batches():
+                J, right = step(xb, yb)
+                if not math.isfinite(J):
+                    warnings.warn(f"{desc}: the loss became {J} at epoch {epoch + 1}, step "
+                                  f"{len(history['step_loss']) + 1}; training stopped there (the parameters are "
+                                  "those before that step). Lower the learning rate or check the data.",
+                                  RuntimeWarning, stacklevel=3)
+                    return history
+                history["step_loss"].append(J)
+                total_loss += J * len(xb)
+                correct += right
+                count += len(xb)
+                bar.update(1)
+            history["loss"].append(total_loss / count)
+            history["acc"].append(correct / count)
+            postfix = {"loss": f"{total_loss / count:.4f}"}
+            if eval_train:
+                tl, ta = evaluate(data)
+                history["train_loss"].append(tl)
+                history["train_acc"].append(ta)
+            if val is not None:
+                vl, va = evaluate(val)
+                history["val_loss"].append(vl)
+                history["val_acc"].append(va)
+                postfix["val_acc"] = f"{va:.4f}"
+            bar.set_postfix(postfix)
+            if progress:
+                _log_epoch(desc, epoch, epochs, history)
+    return history
+
+
+# ------------------------------------------------------------------------------------- NumPy training
+
+def evaluate_numpy(model: Any, data: tuple[np.ndarray, np.ndarray], *, batch_size: int = 1000,
+                   loss_fn: Callable = nnp.softmax_cross_entropy) -> tuple[float, float]:
+    """Mean loss and accuracy of a NumPy ``model`` on ``data = (x, y)``, in batches (test mode): ``(loss, acc)``."""
+    _check_numpy_model(model)
+    _check_pair(data, "data", "evaluate_numpy", allow_iterable=False)
+    positive_int(batch_size, "batch_size")
+    x, y = data
     total_loss, correct = 0.0, 0
     for xb, yb in iterate_minibatches(x, y, batch_size, shuffle=False):
         scores = model.forward(xb, train=False)
@@ -248,82 +268,58 @@ def evaluate_numpy(model, x, y, batch_size: int = 1000, loss_fn=nnp.softmax_cros
     return total_loss / len(x), correct / len(x)
 
 
-def train_numpy(model, optimizer, x, y, epochs: int, batch_size: int, rng=None, x_val=None, y_val=None,
-                progress: bool = True, *, loss_fn=nnp.softmax_cross_entropy, shuffle: bool = True,
-                eval_train: bool = False, desc: str = "train"):
+def train_numpy(model: Any, optimizer: nnp.Optimizer, data: tuple[np.ndarray, np.ndarray], epochs: int, *,
+                batch_size: int = 128, rng=None, val: tuple[np.ndarray, np.ndarray] | None = None,
+                loss_fn: Callable = nnp.softmax_cross_entropy, shuffle: bool = True, eval_train: bool = False,
+                progress: bool = True, desc: str = "train") -> dict[str, list[float]]:
     """Minibatch gradient descent: for every batch, forward → loss → backward → ``optimizer.step``.
 
     Args:
-        model: has ``params`` (dict of arrays), ``forward(x, train=True)`` returning scores (N, K) and
-            ``backward(du)`` returning a dict of gradients with the keys of ``params`` (e.g. :class:`MLP`).
+        model: has ``params`` (arrays updated in place), ``forward(x, train=True)`` returning scores (N, K) and
+            ``backward(du)`` filling ``grads`` (keys of ``params``) — a ``numpy_nn.Sequential``, a ``models.MLP``.
         optimizer: a :mod:`lecturelib.numpy_nn` optimizer (``step(params, grads)`` updates in place).
-        x, y: training inputs (N, ...) and integer labels (N,).
-        epochs, batch_size: passes over the data and samples per update (``batch_size=len(x)`` with
-            ``shuffle=False`` is batch learning, ``batch_size=1`` online learning).
+        data: ``(x, y)``, training inputs (N, ...) and integer labels (N,).
+        epochs: passes over the data.
+        batch_size: samples per update (``batch_size=len(x)`` with ``shuffle=False`` is batch learning,
+            ``batch_size=1`` online learning).
         rng: ``numpy.random.Generator`` or int seed for the shuffling.
-        x_val, y_val: optional held-out data, evaluated after every epoch.
-        progress: show a live progress bar and print one log line per epoch (at most ten).
+        val: optional held-out ``(x, y)``, evaluated after every epoch.
         loss_fn: ``loss_fn(scores, labels) -> (J, ∂J/∂scores)``.
         shuffle: shuffle the samples every epoch.
         eval_train: also evaluate the whole training set after every epoch (costs one extra pass).
+        progress: show a live progress bar and print one log line per epoch (at most ten).
 
     Returns:
         history dict: ``"step_loss"`` (loss of every update), ``"loss"`` and ``"acc"`` (mean over the epoch's
         minibatches, measured while training), and per epoch ``"train_loss"``/``"train_acc"`` (with
-        ``eval_train``) and ``"val_loss"``/``"val_acc"`` (with validation data).
+        ``eval_train``) and ``"val_loss"``/``"val_acc"`` (with ``val``). Shorter than ``epochs`` when the
+        loss diverged (a ``RuntimeWarning`` says where).
     """
+    _check_numpy_model(model, optimizer)
+    epochs = _check_loop_args("train_numpy", epochs, batch_size, loss_fn)
+    _check_pair(data, "data", "train_numpy", allow_iterable=False)
+    if val is not None:
+        _check_pair(val, "val", "train_numpy", allow_iterable=False)
     rng = as_generator(rng)
-    n = len(x)
-    history = {"step_loss": [], "loss": [], "acc": []}
-    if eval_train:
-        history.update(train_loss=[], train_acc=[])
-    if x_val is not None:
-        history.update(val_loss=[], val_acc=[])
-    steps_per_epoch = -(-n // batch_size)
-    with _progress(epochs * steps_per_epoch, desc, progress) as bar:
-        for _epoch in range(epochs):
-            total_loss, correct = 0.0, 0
-            for xb, yb in iterate_minibatches(x, y, batch_size, rng, shuffle=shuffle):
-                scores = model.forward(xb, train=True)
-                J, du = loss_fn(scores, yb)
-                grads = model.backward(du)
-                optimizer.step(model.params, grads)
-                history["step_loss"].append(J)
-                total_loss += J * len(xb)
-                correct += int(np.sum(scores.argmax(axis=1) == yb))
-                bar.update(1)
-            history["loss"].append(total_loss / n)
-            history["acc"].append(correct / n)
-            postfix = {"loss": f"{total_loss / n:.4f}"}
-            if eval_train:
-                tl, ta = evaluate_numpy(model, x, y, loss_fn=loss_fn)
-                history["train_loss"].append(tl)
-                history["train_acc"].append(ta)
-            if x_val is not None:
-                vl, va = evaluate_numpy(model, x_val, y_val, loss_fn=loss_fn)
-                history["val_loss"].append(vl)
-                history["val_acc"].append(va)
-                postfix["val_acc"] = f"{va:.4f}"
-            bar.set_postfix(postfix)
-            if progress:
-                _log_epoch(desc, _epoch, epochs, history)
-    return history
+    x, y = data
+
+    def step(xb, yb):
+        scores = model.forward(xb, train=True)
+        J, du = loss_fn(scores, yb)
+        if not math.isfinite(J):
+            return J, 0
+        model.backward(du)
+        optimizer.step(model.params, model.grads)
+        return J, int(np.sum(scores.argmax(axis=1) == yb))
+
+    return _fit(step, lambda: iterate_minibatches(x, y, batch_size, rng, shuffle=shuffle),
+                lambda d: evaluate_numpy(model, d, loss_fn=loss_fn), data, val, epochs,
+                -(-len(x) // batch_size), eval_train, progress, desc)
 
 
 # ------------------------------------------------------------------------------------- torch training
 
-def _torch():
-    import torch
-
-    return torch
-
-
-def _is_torch(x) -> bool:
-    mod = type(x).__module__
-    return mod.startswith("torch") and hasattr(x, "detach")
-
-
-def _batches(data, batch_size, rng, shuffle, device):
+def _batches(data: Any, batch_size: int, rng, shuffle: bool, device) -> Iterator:
     """Batches of ``data`` (a tuple ``(x, y)`` of arrays/tensors, or an iterable of batches) on ``device``."""
     torch = _torch()
     if isinstance(data, (tuple, list)) and len(data) == 2:
@@ -337,7 +333,7 @@ def _batches(data, batch_size, rng, shuffle, device):
         yield xb, yb
 
 
-def _num_batches(data, batch_size):
+def _num_batches(data: Any, batch_size: int) -> int | None:
     if isinstance(data, (tuple, list)) and len(data) == 2:
         return -(-len(data[0]) // batch_size)
     try:
@@ -346,56 +342,14 @@ def _num_batches(data, batch_size):
         return None
 
 
-def _model_device(model):
+def _model_device(model: Any):
     for p in model.parameters():
         return p.device
     return _torch().device("cpu")
 
 
-_TORCH_ACTIVATIONS = {"identity": "Identity", "sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "ReLU"}
-
-
-def torch_mlp(sizes, activation="relu", dtype=None, device=None):
-    """The :class:`MLP` in PyTorch: a ``torch.nn.Sequential`` of ``torch_nn.Linear`` layers and activations.
-
-    Layer l is ``lecturelib.torch_nn.Linear(D_{l-1}, D_l)`` (weight (D_{l-1}, D_l), the lectures' ``W^l``),
-    followed by the activation for l < L; the output layer is linear (scores). Initialised like
-    ``torch.nn.Linear``; use :func:`load_numpy_params` to start from an :class:`MLP`'s parameters.
-    """
-    torch = _torch()
-    from .torch_nn import Linear
-
-    if activation not in _TORCH_ACTIVATIONS:
-        raise ValueError(f"activation: expected one of {sorted(_TORCH_ACTIVATIONS)}, got {activation!r}")
-    layers = []
-    for l in range(1, len(sizes)):
-        layers.append(Linear(int(sizes[l - 1]), int(sizes[l]), device=device, dtype=dtype))
-        if l < len(sizes) - 1:
-            layers.append(getattr(torch.nn, _TORCH_ACTIVATIONS[activation])())
-    return torch.nn.Sequential(*layers)
-
-
-def load_numpy_params(model, params) -> None:
-    """Copy ``params`` ``{"W1", "b1", ..., "WL", "bL"}`` (NumPy, lectures' orientation) into ``model``.
-
-    The model's layers with a ``weight`` (D_in, D_out) and a ``bias`` receive ``W1, b1``, ``W2, b2``, ... in
-    order (e.g. a :func:`torch_mlp`); the model keeps its dtype and device.
-    """
-    torch = _torch()
-    linears = [m for m in model.modules() if hasattr(m, "weight") and hasattr(m, "bias")]
-    if 2 * len(linears) != len(params):
-        raise ValueError(f"model has {len(linears)} linear layers but params holds {len(params)} arrays")
-    with torch.no_grad():
-        for l, layer in enumerate(linears, start=1):
-            for name, p in (("W", layer.weight), ("b", layer.bias)):
-                value = torch.as_tensor(params[f"{name}{l}"])
-                if tuple(value.shape) != tuple(p.shape):
-                    raise ValueError(f"{name}{l} has shape {tuple(value.shape)}, "
-                                     f"the model's has {tuple(p.shape)}")
-                p.copy_(value.to(dtype=p.dtype, device=p.device))
-
-
-def evaluate_torch(model, data, loss_fn=None, batch_size: int = 1000, device=None):
+def evaluate_torch(model: Any, data: Any, *, batch_size: int = 1000, loss_fn: Callable | None = None,
+                   device=None) -> tuple[float, float]:
     """Mean loss and accuracy of a ``torch.nn.Module`` on ``data``; returns ``(loss, acc)`` as floats.
 
     ``data`` is a tuple ``(x, y)`` (NumPy arrays or tensors; x (N, ...), y (N,) int) or an iterable of
@@ -403,6 +357,9 @@ def evaluate_torch(model, data, loss_fn=None, batch_size: int = 1000, device=Non
     on ``device`` (default: the model's) and restores the model's previous mode.
     """
     torch = _torch()
+    _check_torch_model(model, caller="evaluate_torch")
+    _check_pair(data, "data", "evaluate_torch", allow_iterable=True)
+    positive_int(batch_size, "batch_size")
     loss_fn = loss_fn or torch.nn.functional.cross_entropy
     device = device or _model_device(model)
     was_training = model.training
@@ -420,65 +377,44 @@ def evaluate_torch(model, data, loss_fn=None, batch_size: int = 1000, device=Non
     return total_loss / count, correct / count
 
 
-def train_torch(model, optimizer, data, epochs: int, *, batch_size: int = 128, rng=None, loss_fn=None,
-                val=None, eval_train: bool = False, device=None, progress: bool = True, shuffle: bool = True,
-                desc: str = "train"):
+def train_torch(model: Any, optimizer: Any, data: Any, epochs: int, *, batch_size: int = 128, rng=None,
+                val: Any = None, loss_fn: Callable | None = None, shuffle: bool = True, eval_train: bool = False,
+                progress: bool = True, desc: str = "train", device=None) -> dict[str, list[float]]:
     """Minibatch training of a ``torch.nn.Module``: zero_grad → forward → loss → backward → optimizer step.
 
-    Args:
-        model: maps x (N, ...) to scores (N, K); trained on ``device`` (default: where its parameters are).
-        optimizer: a ``torch.optim`` optimizer over ``model.parameters()``.
-        data: a tuple ``(x, y)`` of NumPy arrays or tensors — shuffled into minibatches of ``batch_size``
-            with ``rng`` (a NumPy Generator or int seed), exactly as :func:`train_numpy` does — or an
-            iterable of ``(x_batch, y_batch)`` (a ``DataLoader``), used as it is.
-        epochs: passes over ``data``.
-        loss_fn: ``loss_fn(scores, labels)`` → scalar tensor (default ``torch.nn.functional.cross_entropy``).
-        val: optional held-out data in the same forms, evaluated after every epoch.
-        eval_train: also evaluate the whole training data after every epoch.
+    Arguments as :func:`train_numpy`, and:
 
-    Returns:
-        the history dict of :func:`train_numpy` (``step_loss``, ``loss``, ``acc``, optional ``train_*``
-        and ``val_*``), with Python floats.
+    * ``optimizer``: a ``torch.optim`` optimizer over ``model.parameters()``;
+    * ``data`` (and ``val``): a tuple ``(x, y)`` of NumPy arrays or tensors — shuffled into minibatches of
+      ``batch_size`` with ``rng`` exactly as :func:`train_numpy` does — or an iterable of
+      ``(x_batch, y_batch)`` (a ``DataLoader``), used as it is;
+    * ``loss_fn(scores, labels)`` → scalar tensor (default ``torch.nn.functional.cross_entropy``);
+    * ``device``: where to train (default: where the model's parameters are).
+
+    Returns the history dict of :func:`train_numpy`, with Python floats.
     """
     torch = _torch()
+    _check_torch_model(model, optimizer)
+    epochs = _check_loop_args("train_torch", epochs, batch_size, loss_fn)
+    _check_pair(data, "data", "train_torch", allow_iterable=True)
+    if val is not None:
+        _check_pair(val, "val", "train_torch", allow_iterable=True)
     loss_fn = loss_fn or torch.nn.functional.cross_entropy
     device = device or _model_device(model)
     rng = as_generator(rng)
-    history = {"step_loss": [], "loss": [], "acc": []}
-    if eval_train:
-        history.update(train_loss=[], train_acc=[])
-    if val is not None:
-        history.update(val_loss=[], val_acc=[])
-    per_epoch = _num_batches(data, batch_size)
-    with _progress(None if per_epoch is None else epochs * per_epoch, desc, progress) as bar:
-        for _epoch in range(epochs):
-            model.train()
-            total_loss, correct, count = 0.0, 0, 0
-            for xb, yb in _batches(data, batch_size, rng, shuffle, device):
-                optimizer.zero_grad()
-                scores = model(xb)
-                loss = loss_fn(scores, yb)
-                loss.backward()
-                optimizer.step()
-                J = float(loss.detach())
-                history["step_loss"].append(J)
-                total_loss += J * len(xb)
-                correct += int((scores.detach().argmax(dim=1) == yb).sum())
-                count += len(xb)
-                bar.update(1)
-            history["loss"].append(total_loss / count)
-            history["acc"].append(correct / count)
-            postfix = {"loss": f"{total_loss / count:.4f}"}
-            if eval_train:
-                tl, ta = evaluate_torch(model, data, loss_fn, device=device)
-                history["train_loss"].append(tl)
-                history["train_acc"].append(ta)
-            if val is not None:
-                vl, va = evaluate_torch(model, val, loss_fn, device=device)
-                history["val_loss"].append(vl)
-                history["val_acc"].append(va)
-                postfix["val_acc"] = f"{va:.4f}"
-            bar.set_postfix(postfix)
-            if progress:
-                _log_epoch(desc, _epoch, epochs, history)
-    return history
+
+    def step(xb, yb):
+        optimizer.zero_grad()
+        scores = model(xb)
+        loss = loss_fn(scores, yb)
+        J = float(loss.detach())
+        if not math.isfinite(J):
+            return J, 0
+        loss.backward()
+        optimizer.step()
+        return J, int((scores.detach().argmax(dim=1) == yb).sum())
+
+    return _fit(step, lambda: _batches(data, batch_size, rng, shuffle, device),
+                lambda d: evaluate_torch(model, d, loss_fn=loss_fn, device=device), data, val, epochs,
+                _num_batches(data, batch_size), eval_train, progress, desc, start_epoch=model.train)
+

@@ -1,129 +1,14 @@
-"""Convolution and pooling: one spec per configuration, over numpy_nn (im2col), the naive loops, torch_nn and
-PyTorch's built-ins; finite differences, gradcheck, max-pooling ties, dtypes, bad input and the modules."""
+"""Convolution and pooling beyond the generic specs (layer_catalog.py): the naive cache, memory layouts,
+im2col/col2im, gradcheck, max-pooling ties, the modules and bad input."""
 
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from layerspec import (
-    LayerSpec,
-    assert_backends_agree,
-    assert_backends_close_scaled,
-    assert_numpy_matches_finite_differences,
-    numpy_runner,
-    torch_runner,
-)
+from layer_catalog import CONV_SPECS, conv_id
 
 from lecturelib import numpy_nn as nnp
 from lecturelib import torch_nn as tnn
-
-# (N, C, H, W, F, HH, WW, stride, pad): a lean cover of stride 1–3, padding 0–2, kernels 1×1…5×5
-# (square and rectangular), non-square inputs, batch of 1, and int or (h, w) stride/pad.
-CONV_CASES = [
-    (2, 3, 8, 8, 4, 3, 3, 1, 0),
-    (2, 3, 8, 8, 4, 3, 3, 1, 1),            # "same" padding
-    (1, 2, 7, 9, 3, 5, 5, 1, 2),            # batch of 1, non-square, LeNet's 5×5 with pad 2
-    (2, 2, 9, 7, 3, 3, 3, 2, 1),            # stride 2
-    (2, 2, 10, 11, 2, 3, 3, 3, 0),          # stride 3, leftover rows/columns not covered
-    (2, 3, 6, 5, 4, 1, 1, 1, 0),            # 1×1 kernel
-    (2, 2, 8, 9, 3, 2, 4, (2, 1), (1, 2)),  # rectangular kernel, (h, w) stride and pad
-    (1, 1, 5, 5, 2, 5, 5, 1, 0),            # kernel as large as the input: 1×1 output
-    (2, 2, 6, 7, 3, 4, 2, 3, 2),            # stride 3 > kernel width 2: some inputs in no window
-    (2, 3, 4, 6, 2, 2, 2, 2, 0),            # stride = kernel: non-overlapping
-    (1, 2, 3, 4, 2, 5, 3, 1, 2),            # kernel taller than the unpadded input
-    (2, 1, 11, 7, 2, 3, 5, (3, 2), (0, 1)),
-]
-
-
-def _conv_id(case):
-    N, C, H, W, Fo, HH, WW, s, p = case
-    return f"conv2d-N{N}C{C}-{H}x{W}-F{Fo}-k{HH}x{WW}-s{s}-p{p}".replace(" ", "")
-
-
-def _conv_spec(case, seed=0):
-    N, C, H, W, Fo, HH, WW, s, p = case
-    return LayerSpec(
-        name=_conv_id(case),
-        make_inputs=lambda rng: {"x": rng.standard_normal((N, C, H, W)), "w": rng.standard_normal((Fo, C, HH, WW)),
-                                 "b": rng.standard_normal(Fo)},
-        grad_names=("x", "w", "b"),
-        kwargs={"stride": s, "pad": p},
-        backends={
-            "numpy": numpy_runner(nnp.conv2d_forward, nnp.conv2d_backward, ("x", "w", "b")),
-            "naive": numpy_runner(nnp.conv2d_forward_naive, nnp.conv2d_backward_naive, ("x", "w", "b")),
-            "torch_nn": torch_runner(tnn.conv2d, ("x", "w", "b")),
-            "torch": torch_runner(lambda x, w, b, stride, pad: F.conv2d(x, w, b, stride=stride, padding=pad),
-                                  ("x", "w", "b")),
-        },
-        seed=seed,
-    )
-
-
-# (N, C, H, W, size, stride)
-POOL_CASES = [
-    (2, 3, 8, 8, 2, 2),            # LeNet's 2×2/2
-    (1, 2, 7, 9, 3, 2),            # AlexNet's overlapping 3×3/2, batch of 1, non-square
-    (2, 2, 9, 6, (3, 2), (2, 1)),  # rectangular window and stride
-    (2, 2, 7, 7, 2, 3),            # stride > size: leftover and skipped pixels
-    (2, 1, 5, 6, (5, 6), 1),       # one window covering the whole input (global pooling)
-    (1, 2, 6, 5, 1, 1),            # identity
-]
-
-
-def _pool_spec(kind, case):
-    N, C, H, W, size, stride = case
-    fwd, bwd = getattr(nnp, f"{kind}pool2d_forward"), getattr(nnp, f"{kind}pool2d_backward")
-    torch_fn = {"max": F.max_pool2d, "avg": F.avg_pool2d}[kind]
-    return LayerSpec(
-        name=f"{kind}pool2d-N{N}C{C}-{H}x{W}-size{size}-s{stride}".replace(" ", ""),
-        make_inputs=lambda rng: {"x": rng.standard_normal((N, C, H, W))},
-        grad_names=("x",),
-        kwargs={"size": size, "stride": stride},
-        backends={
-            "numpy": numpy_runner(fwd, bwd, ("x",)),
-            "torch_nn": torch_runner({"max": tnn.max_pool2d, "avg": tnn.avg_pool2d}[kind], ("x",)),
-            "torch": torch_runner(lambda x, size, stride: torch_fn(x, size, stride), ("x",)),
-        },
-    )
-
-
-CONV_SPECS = [_conv_spec(c) for c in CONV_CASES]
-POOL_SPECS = [_pool_spec(k, c) for k in ("max", "avg") for c in POOL_CASES]
-SPECS = CONV_SPECS + POOL_SPECS
-BACKEND_CASES = [(s, b) for s in SPECS for b in s.backends if b != "numpy"]
-BACKEND_IDS = [f"{s.name}-{b}" for s, b in BACKEND_CASES]
-
-
-@pytest.mark.parametrize("spec,backend", BACKEND_CASES, ids=BACKEND_IDS)
-def test_backend_matches_numpy_reference(spec, backend):
-    assert_backends_agree(spec, backend, np.float64, tol=1e-7)
-
-
-@pytest.mark.parametrize("spec,backend", BACKEND_CASES, ids=BACKEND_IDS)
-def test_backend_matches_numpy_reference_float32(spec, backend):
-    # a convolution output is a sum of C·HH·WW products: one that cancels to near 0 has a large element-wise
-    # relative error in float32, so measure the error against the output's scale
-    assert_backends_close_scaled(spec, backend, np.float32, tol=1e-5)
-
-
-@pytest.mark.parametrize("spec", SPECS, ids=str)
-def test_numpy_matches_finite_differences(spec):
-    # J = Σ out·dout is linear in each single entry of x, w or b for a convolution, so central differences
-    # are exact up to rounding for any h, and a large h keeps the rounding small. Max pooling is only
-    # piecewise linear: h must stay below the gaps between the values of a window.
-    assert_numpy_matches_finite_differences(spec, h=0.1 if spec.name.startswith("conv") else 1e-5)
-
-
-@pytest.mark.parametrize("spec", SPECS, ids=str)
-def test_float32_in_float32_out(spec):
-    for backend in spec.backends:
-        if backend == "torch":
-            continue
-        out, grads, _ = spec.run(backend, np.float32)
-        assert out.dtype == np.float32, f"{spec.name}/{backend}: output is {out.dtype}"
-        for name, g in grads.items():
-            assert g.dtype == np.float32, f"{spec.name}/{backend}: d{name} is {g.dtype}"
-
 
 def test_fast_backward_accepts_the_naive_cache():
     spec = CONV_SPECS[6]
@@ -178,7 +63,7 @@ def _t(rng, *shape):
 
 
 @pytest.mark.parametrize("case", [(1, 2, 5, 4, 2, 3, 3, 2, 1), (2, 1, 5, 4, 2, 3, 2, (2, 1), (1, 2)),
-                                  (1, 2, 3, 2, 2, 5, 3, 1, 2)], ids=_conv_id)
+                                  (1, 2, 3, 2, 2, 5, 3, 1, 2)], ids=conv_id)
 def test_torch_nn_conv2d_gradcheck(case):
     N, C, H, W, Fo, HH, WW, s, p = case
     rng = np.random.default_rng(0)

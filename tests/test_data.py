@@ -7,9 +7,12 @@ import contextlib
 import gzip
 import hashlib
 import http.server
+import json
 import os
+import pathlib
 import socket
 import threading
+import zlib
 
 import numpy as np
 import pytest
@@ -47,9 +50,22 @@ def gz_files(dataset) -> dict[str, bytes]:
     return {NAMES[role]: gzip.compress(idx_bytes(a), mtime=0) for role, a in arrays.items()}
 
 
-def write_dataset(folder, dataset, overrides=None) -> None:
+def publish(files: dict[str, bytes]) -> None:
+    """Accept these blobs' decompressed content as "published" (the ``isolated`` fixture's checksum table)."""
+    for name, blob in files.items():
+        accepted = data.FASHION_MNIST_RAW_MD5.get(name)
+        if isinstance(accepted, set):
+            with contextlib.suppress(OSError, EOFError, zlib.error):
+                accepted.add(md5(gzip.decompress(blob)))
+
+
+def write_dataset(folder, dataset, overrides=None, published=True) -> None:
+    """Write the four files (``overrides`` replacing some); ``published``: their content passes the checksums."""
     folder.mkdir(parents=True, exist_ok=True)
-    for name, blob in {**gz_files(dataset), **(overrides or {})}.items():
+    files = {**gz_files(dataset), **(overrides or {})}
+    if published:
+        publish(files)
+    for name, blob in files.items():
         (folder / name).write_bytes(blob)
 
 
@@ -123,6 +139,8 @@ def isolated(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setattr(data, "DEBIAN_FASHION_MNIST_DIR", tmp_path / "no-debian")
     monkeypatch.setattr(data, "DOWNLOAD_TIMEOUT", 5.0)
+    # tiny synthetic data sets stand in for Fashion-MNIST: the tests say which contents count as published
+    monkeypatch.setattr(data, "FASHION_MNIST_RAW_MD5", {name: set() for name in NAMES.values()})
     data.clear_cache()
     yield tmp_path / "cache" / "lecturelib" / "fashion-mnist"
     data.clear_cache()
@@ -153,7 +171,9 @@ def test_debian_copy_loads(monkeypatch, tmp_path):
     np.testing.assert_array_equal(np.bincount(y_train), [6000] * 10)
     np.testing.assert_array_equal(np.bincount(y_test), [1000] * 10)
     assert 0 < x_train.mean() < 255 and x_train.max() == 255
-    assert not os.listdir(tmp_path)  # nothing was downloaded
+    assert not (tmp_path / "lecturelib" / "fashion-mnist").exists()  # nothing was downloaded
+    verified = json.loads((tmp_path / "lecturelib" / "verified.json").read_text())
+    assert sorted(pathlib.Path(k).name for k in verified) == sorted(NAMES.values())  # checked, and remembered
 
 
 @debian
@@ -251,6 +271,7 @@ def served(isolated, monkeypatch):
     want = tiny_dataset(seed=9)
     files = gz_files(want)
     monkeypatch.setattr(data, "FASHION_MNIST_MD5", {name: md5(blob) for name, blob in files.items()})
+    publish(files)
     return want, files
 
 
@@ -323,13 +344,13 @@ def test_no_copy_no_network_says_how_to_get_the_data(isolated, monkeypatch, tmp_
     monkeypatch.setenv(data.DATA_ENV, str(tmp_path / "empty"))
     monkeypatch.setenv(data.URL_ENV, f"http://127.0.0.1:{closed_port()}/")
     with pytest.raises(data.DataNotFoundError) as info:
-        data.load_fashion_mnist(tmp_path / "explicit")
+        data.load_fashion_mnist()
     message = str(info.value)
     assert isinstance(info.value, RuntimeError)
     assert "sudo apt-get install dataset-fashion-mnist" in message and "LECTURELIB_DATA" in message
-    for place in data.fashion_mnist_dirs(tmp_path / "explicit"):
+    for place in data.fashion_mnist_dirs():
         assert str(place) in message
-    assert str(tmp_path / "explicit") in message and str(data.DEBIAN_FASHION_MNIST_DIR) in message
+    assert str(tmp_path / "empty") in message and str(data.DEBIAN_FASHION_MNIST_DIR) in message
     assert "cannot reach the server" in message
     assert leftovers(isolated) == set()
 
@@ -401,3 +422,125 @@ def test_sample_image_rejects_bad_arguments():
         data.sample_image(size=(0, 10))
     with pytest.raises(ValueError, match="size"):
         data.sample_image(size=(1, 2, 3))
+
+
+# --------------------------------------------------------------------------------------------- local copies
+
+
+@pytest.mark.parametrize("swap", ["mnist-like", "test-over-train"])
+def test_local_copy_with_other_content_is_refused(isolated, tmp_path, swap):
+    """Files with the right names and shapes but another content (MNIST; the test set copied over the training
+    set) fail the published checksums instead of loading as Fashion-MNIST."""
+    good = tiny_dataset(seed=20)
+    write_dataset(tmp_path / "d", good)                      # the "published" content
+    files = gz_files(good)
+    if swap == "mnist-like":
+        other = gz_files(tiny_dataset(seed=21))              # same names, same shapes, other pixels
+        blob = other[NAMES["train_images"]]
+    else:
+        blob = files[NAMES["test_images"]]
+    (tmp_path / "d" / NAMES["train_images"]).write_bytes(blob)
+    with pytest.raises(data.DataFormatError, match=r"train-images-idx3-ubyte.gz: not the published Fashion-MNIST"):
+        data.load_fashion_mnist(tmp_path / "d", download=False)
+
+
+def test_checksums_are_computed_once_per_file(isolated, tmp_path, monkeypatch):
+    write_dataset(tmp_path / "d", tiny_dataset(seed=22))
+    hashed = []
+    real = data._raw_md5
+    monkeypatch.setattr(data, "_raw_md5", lambda raw: hashed.append(1) or real(raw))
+    data.load_fashion_mnist(tmp_path / "d")
+    assert len(hashed) == 4
+    data.clear_cache()                                       # a new process: parsed again, not hashed again
+    data.load_fashion_mnist(tmp_path / "d")
+    assert len(hashed) == 4
+    target = tmp_path / "d" / NAMES["test_labels"]           # a changed file (new mtime) is checked again
+    os.utime(target, ns=(target.stat().st_atime_ns, target.stat().st_mtime_ns + 10**9))
+    data.clear_cache()
+    data.load_fashion_mnist(tmp_path / "d")
+    assert len(hashed) == 5
+
+
+def _unreadable(path, monkeypatch):
+    """Make ``path`` unreadable: chmod 0, and where that does not bite (root reads anything) the same
+    PermissionError simulated at the calls lecturelib makes (``open`` for a file, ``is_file`` inside a folder)."""
+    path.chmod(0)
+    if not os.access(path, os.R_OK):
+        return
+    denied = PermissionError(13, "Permission denied")
+    if path.is_dir():
+        real_is_file = pathlib.Path.is_file
+
+        def is_file(self):
+            if path in self.parents:
+                raise denied
+            return real_is_file(self)
+        monkeypatch.setattr(pathlib.Path, "is_file", is_file)
+    else:
+        def fake_open(file, *args, **kwargs):
+            if pathlib.Path(file) == path:
+                raise denied
+            return open(file, *args, **kwargs)
+        monkeypatch.setattr(data, "open", fake_open, raising=False)
+
+
+def test_unreadable_file_is_not_called_corrupt(isolated, tmp_path, monkeypatch):
+    write_dataset(tmp_path / "d", tiny_dataset(seed=23))
+    target = tmp_path / "d" / NAMES["train_labels"]
+    _unreadable(target, monkeypatch)
+    try:
+        with pytest.raises(data.DataUnreadableError, match="cannot be read.*do not delete it") as info:
+            data.load_fashion_mnist(tmp_path / "d", download=False)
+        assert not isinstance(info.value, data.DataFormatError)
+    finally:
+        target.chmod(0o644)
+
+
+def test_unreadable_env_folder_warns_and_the_search_goes_on(isolated, tmp_path, monkeypatch):
+    want = tiny_dataset(seed=24)
+    write_dataset(tmp_path / "debian", want)
+    monkeypatch.setattr(data, "DEBIAN_FASHION_MNIST_DIR", tmp_path / "debian")
+    write_dataset(tmp_path / "env", tiny_dataset(seed=25))
+    monkeypatch.setenv(data.DATA_ENV, str(tmp_path / "env"))
+    _unreadable(tmp_path / "env", monkeypatch)
+    try:
+        with pytest.warns(RuntimeWarning, match=r"LECTURELIB_DATA=.*cannot be read.*using .*debian instead"):
+            got = data.load_fashion_mnist()
+    finally:
+        (tmp_path / "env").chmod(0o755)
+    assert_equal_dataset(got, want)
+
+
+def test_incomplete_env_folder_is_not_skipped_silently(isolated, tmp_path, monkeypatch):
+    want = tiny_dataset(seed=26)
+    write_dataset(tmp_path / "debian", want)
+    monkeypatch.setattr(data, "DEBIAN_FASHION_MNIST_DIR", tmp_path / "debian")
+    write_dataset(tmp_path / "env", tiny_dataset(seed=27))
+    (tmp_path / "env" / NAMES["test_labels"]).unlink()
+    monkeypatch.setenv(data.DATA_ENV, str(tmp_path / "env"))
+    with pytest.warns(RuntimeWarning, match=r"env lacks t10k-labels-idx1-ubyte.gz; using .*debian instead"):
+        assert_equal_dataset(data.load_fashion_mnist(), want)
+
+
+@pytest.mark.parametrize("state", ["missing-file", "missing-folder"])
+def test_explicit_data_dir_is_never_skipped(isolated, tmp_path, monkeypatch, state):
+    write_dataset(tmp_path / "env", tiny_dataset(seed=28))   # a complete copy further down the search
+    monkeypatch.setenv(data.DATA_ENV, str(tmp_path / "env"))
+    explicit = tmp_path / "explicit"
+    if state == "missing-file":
+        write_dataset(explicit, tiny_dataset(seed=29))
+        (explicit / NAMES["train_labels"]).unlink()
+    with pytest.raises(data.DataNotFoundError, match=r"data_dir .*explicit lacks "
+                                                     + ("train-labels" if state == "missing-file" else "train-images")):
+        data.load_fashion_mnist(explicit)
+
+
+def test_stale_part_files_are_cleaned(isolated, tmp_path):
+    write_dataset(isolated, tiny_dataset(seed=30))           # a complete cache
+    stale, fresh = isolated / ".train-images-idx3-ubyte.gz.abc.part", isolated / ".t10k-images-idx3-ubyte.gz.def.part"
+    stale.write_bytes(b"killed")
+    fresh.write_bytes(b"running")
+    old = os.stat(stale).st_mtime - 2 * data.STALE_PART_SECONDS
+    os.utime(stale, (old, old))
+    data.load_fashion_mnist()
+    assert not stale.exists() and fresh.exists()

@@ -7,9 +7,21 @@ import pytest
 import torch
 
 from lecturelib import numpy_nn as nnp
-from lecturelib.models import (AvgPool2d, Conv2d, Flatten, LeNet5, Linear, Sequential, Tanh, copy_weights, get_weights,
-                               lenet5_torch, lenet5_torch_nn, set_weights, summary)
+from lecturelib.models import copy_weights, get_weights, lenet5, mlp, set_weights, summary
+from lecturelib.numpy_nn import AvgPool2d, Conv2d, Flatten, Linear, Sequential, Tanh
 from lecturelib.training import train_numpy
+
+
+def LeNet5(*args, **kwargs):
+    return lenet5(*args, impl="numpy", **kwargs)
+
+
+def lenet5_torch_nn(*args, **kwargs):
+    return lenet5(*args, impl="lecturelib", **kwargs)
+
+
+def lenet5_torch(*args, **kwargs):
+    return lenet5(*args, impl="torch", **kwargs)
 
 LENET5_PARAMS = 156 + 2416 + 48120 + 10164 + 850   # = 61,706 with every C3 map joined to every S2 map
 
@@ -111,7 +123,7 @@ def test_numpy_lenet_backward_vs_numerical_gradient():
     x, y = _data(2, seed=4)
     model = LeNet5("tanh", "avg", rng=5, dtype=np.float64)   # smooth everywhere: no kinks near the test points
     J, grads = model.loss(x, y)
-    _, dx = model.backward(nnp.softmax_cross_entropy(model.forward(x), y)[1], return_input_grad=True)
+    dx = model.backward(nnp.softmax_cross_entropy(model.forward(x), y)[1])
     rng = np.random.default_rng(6)
     h = 1e-6
     for name, p in model.params.items():
@@ -160,7 +172,7 @@ def test_sequential_trains_with_train_numpy():
     y = (x[:, 0, :4].sum(axis=(1, 2)) > x[:, 0, 4:].sum(axis=(1, 2))).astype(np.int64)
     model = Sequential([("conv", Conv2d(1, 4, 3, pad=1)), ("act", Tanh()), ("pool", AvgPool2d(2, 2)),
                         ("flat", Flatten()), ("fc", Linear(64, 2))], rng=0)
-    hist = train_numpy(model, nnp.Adam(1e-2), x, y, epochs=30, batch_size=16, rng=0, progress=False)
+    hist = train_numpy(model, nnp.Adam(1e-2), (x, y), epochs=30, batch_size=16, rng=0, progress=False)
     assert hist["loss"][-1] < 0.5 * hist["loss"][0]
     assert set(model.grads) == set(model.params) == {"conv.weight", "conv.bias", "fc.weight", "fc.bias"}
 
@@ -172,15 +184,67 @@ def test_naive_conv_layer_matches_im2col():
     ua, ub = a.forward(x), b.forward(x)
     assert nnp.rel_error(ua, ub) < 1e-12
     du = np.random.default_rng(1).normal(size=ua.shape)
-    ga, gb = a.backward(du), b.backward(du)
+    a.backward(du)
+    b.backward(du)
+    ga, gb = a.grads, b.grads
     for k in ga:
         assert nnp.rel_error(ga[k], gb[k]) < 1e-12
 
 
-def test_bad_arguments():
-    with pytest.raises(ValueError, match="activation"):
-        LeNet5(activation="sigmoid")
-    with pytest.raises(ValueError, match="pool"):
-        lenet5_torch(pool="median")
-    with pytest.raises(ValueError, match="expected"):
-        summary(object(), (1, 28, 28))
+@pytest.mark.parametrize("call,error,match", [
+    (lambda: lenet5(activation="sigmoid"), ValueError, "activation: expected one of"),
+    (lambda: lenet5(pool="median", impl="torch"), ValueError, "pool: expected one of"),
+    (lambda: lenet5(impl="keras"), ValueError, r"impl: expected one of \['lecturelib', 'numpy', 'torch'\]"),
+    (lambda: lenet5(impl="torch", rng=0), ValueError, "init and rng apply to impl='numpy'"),
+    (lambda: lenet5(impl="torch", dtype=np.float64), TypeError, "torch.dtype"),
+    (lambda: lenet5(dtype=np.int32), TypeError, "floating dtype"),
+    (lambda: lenet5(device="cpu"), ValueError, "device"),
+    (lambda: lenet5(input_size=8), ValueError, "too small for LeNet-5"),
+    (lambda: lenet5(num_classes=0), ValueError, "num_classes: expected a positive int, got 0"),
+    (lambda: mlp([784]), ValueError, r"at least \[D_in, D_out\]"),
+    (lambda: mlp([784, 0, 10]), ValueError, r"sizes\[1\]: expected a positive int, got 0"),
+    (lambda: mlp([4, 3], "swish"), ValueError, "activation: expected one of"),
+    (lambda: mlp([4, 3], impl="torch", bias_init=0.1), ValueError, "bias_init applies to impl='numpy'"),
+    (lambda: Conv2d(1, 2, 0), ValueError, r"kernel_size: expected positive values, got \(0, 0\)"),
+    (lambda: Conv2d(1, 2, 3, stride=0), ValueError, "stride: expected positive"),
+    (lambda: Conv2d(0, 2, 3), ValueError, "in_channels: expected a positive int"),
+    (lambda: Conv2d(1, 2, 3, init="kaiming"), ValueError, "init: expected a number or one of"),
+    (lambda: Linear(4, -1), ValueError, "out_features: expected a positive int"),
+    (lambda: Sequential([]), ValueError, "at least one"),
+    (lambda: Sequential([("a.b", Tanh())]), ValueError, "without '.'"),
+    (lambda: Sequential([("a", Tanh()), ("a", Tanh())]), ValueError, "appears twice"),
+    (lambda: Sequential([("fc", torch.nn.Linear(2, 2))]), TypeError, "must be a lecturelib.numpy_nn Layer, got Linear"),
+    (lambda: Sequential([("fc", Linear(2, 2))]).backward(np.ones((1, 2))), ValueError,
+     "Sequential.backward called before forward"),
+    (lambda: Linear(2, 2).forward(np.ones((1, 2))), ValueError, "no parameter 'weight' yet"),
+    (lambda: Linear(2, 2).init_params(0).backward(np.ones((1, 2))), ValueError, "Linear.backward called before forward"),
+    (lambda: summary(object(), (1, 28, 28)), TypeError, "expected a lecturelib.numpy_nn Layer"),
+    (lambda: summary(lenet5(), (1, 0, 28)), ValueError, "positive ints"),
+    (lambda: get_weights("model"), TypeError, "expected a NumPy model"),
+    (lambda: set_weights(lenet5(), [1, 2]), TypeError, "expected a dict"),
+])
+def test_bad_arguments(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_moved_names_still_resolve_with_a_deprecation_warning():
+    import lecturelib.models as models_module
+    import lecturelib.training as training_module
+
+    with pytest.warns(DeprecationWarning, match=r"lenet5\(\.\.\., impl='numpy'\)"):
+        old = models_module.LeNet5(rng=0)
+    assert old.num_params == LENET5_PARAMS
+    with pytest.warns(DeprecationWarning, match="lecturelib.models.MLP"):
+        assert training_module.MLP is models_module.MLP
+    with pytest.raises(AttributeError):
+        training_module.no_such_name  # noqa: B018
+
+
+def test_mlp_builder_three_forms_agree():
+    x = np.random.default_rng(0).normal(size=(5, 4))
+    ref = mlp([4, 6, 3], "tanh", rng=1, dtype=np.float64)
+    for impl in ("lecturelib", "torch"):
+        model = mlp([4, 6, 3], "tanh", impl=impl, dtype=torch.float64)
+        copy_weights(ref, model)
+        assert nnp.rel_error(model(torch.from_numpy(x)).detach().numpy(), ref.forward(x)) < 1e-12

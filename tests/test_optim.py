@@ -122,3 +122,26 @@ def test_momentum_zero_is_sgd_and_state_is_per_parameter():
 def test_bad_hyper_parameters_raise_value_error(make, match):
     with pytest.raises(ValueError, match=match):
         make()
+
+
+@pytest.mark.parametrize("make,error,match", [
+    (lambda: nnp.SGD("0.1"), TypeError, r"lr: expected a number, got str '0.1'"),
+    (lambda: nnp.Adam(None), TypeError, r"lr: expected a number, got NoneType"),
+    (lambda: nnp.Momentum(0.1, momentum="0.9"), TypeError, r"momentum: expected a number, got str"),
+    (lambda: nnp.RMSProp(0.1, beta=True), TypeError, r"beta: expected a number, got bool"),
+    (lambda: nnp.AdaGrad(0.1, eps=[1e-8]), TypeError, r"eps: expected a number, got list"),
+    (lambda: nnp.SGD(float("inf")), ValueError, r"positive finite"),
+    (lambda: nnp.SGD(0.1).step([np.ones(2)], {"w": np.ones(2)}), TypeError, r"params: expected a dict"),
+    (lambda: nnp.SGD(0.1).step({"w": np.ones(2)}, None), TypeError, r"grads: expected a dict"),
+    (lambda: nnp.SGD(0.1).step({"w": [1.0, 2.0]}, {"w": np.ones(2)}), TypeError, r"'w'.*floating-point NumPy array"),
+    (lambda: nnp.SGD(0.1).step({"w": np.ones(2, dtype=int)}, {"w": np.ones(2)}), TypeError, r"int64"),
+], ids=["sgd-str", "adam-none", "momentum-str", "rmsprop-bool", "adagrad-list", "sgd-inf", "params-list",
+        "grads-none", "param-list", "param-int"])
+def test_wrong_types_raise_type_error_naming_what_came(make, error, match):
+    with pytest.raises(error, match=match):
+        make()
+
+
+def test_nesterov_is_a_momentum_method():
+    assert issubclass(nnp.Nesterov, nnp.Momentum)
+    assert nnp.Nesterov(0.1, momentum=0.5).momentum == 0.5

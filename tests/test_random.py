@@ -9,7 +9,8 @@ from lecturelib import augment
 from lecturelib import numpy_nn as nnp
 from lecturelib.models import Sequential
 from lecturelib.models import Linear as NumpyLinear
-from lecturelib.training import MLP, iterate_minibatches
+from lecturelib.models import MLP
+from lecturelib.training import iterate_minibatches
 
 
 def _draws():

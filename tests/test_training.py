@@ -9,8 +9,13 @@ import torch.nn.functional as F
 
 from lecturelib import numpy_nn as nnp
 from lecturelib import torch_nn as tnn
-from lecturelib.training import (MLP, accuracy, evaluate_numpy, evaluate_torch, init_std, iterate_minibatches,
-                                 load_numpy_params, torch_mlp, train_numpy, train_torch)
+from lecturelib.models import MLP, mlp, set_weights
+from lecturelib.numpy_nn import init_std
+from lecturelib.training import accuracy, evaluate_numpy, evaluate_torch, iterate_minibatches, train_numpy, train_torch
+
+
+def torch_mlp(sizes, activation="relu", **kwargs):
+    return mlp(sizes, activation, impl="lecturelib", **kwargs)
 
 
 def blobs(n=120, d=4, k=3, seed=0, dtype=np.float64):
@@ -128,10 +133,10 @@ def test_mlp_matches_torch_autograd():
 def test_train_numpy_reduces_the_loss():
     x, y = blobs(n=150, seed=7, dtype=np.float32)
     m = MLP([4, 16, 3], "relu", rng=0)
-    before, _ = evaluate_numpy(m, x, y)
-    hist = train_numpy(m, nnp.SGD(0.1), x, y, epochs=20, batch_size=16, rng=1, x_val=x, y_val=y,
+    before, _ = evaluate_numpy(m, (x, y))
+    hist = train_numpy(m, nnp.SGD(0.1), (x, y), epochs=20, batch_size=16, rng=1, val=(x, y),
                        progress=False, eval_train=True)
-    after, acc = evaluate_numpy(m, x, y)
+    after, acc = evaluate_numpy(m, (x, y))
     assert after < 0.5 * before and acc > 0.9
     assert len(hist["loss"]) == len(hist["val_acc"]) == len(hist["train_acc"]) == 20
     assert len(hist["step_loss"]) == 20 * 10
@@ -142,7 +147,7 @@ def test_train_numpy_full_batch_is_gradient_descent():
     x, y = blobs(n=20, seed=8)
     m1 = MLP([4, 5, 3], "tanh", rng=0, dtype=np.float64)
     m2 = MLP([4, 5, 3], "tanh", rng=0, dtype=np.float64)
-    train_numpy(m1, nnp.SGD(0.3), x, y, epochs=5, batch_size=len(x), shuffle=False, progress=False)
+    train_numpy(m1, nnp.SGD(0.3), (x, y), epochs=5, batch_size=len(x), shuffle=False, progress=False)
     for _ in range(5):
         _, grads = m2.loss(x, y)
         for k in m2.params:
@@ -180,17 +185,82 @@ def test_numpy_and_torch_loops_follow_the_same_trajectory():
     x, y = blobs(n=50, seed=11)
     m = MLP([4, 6, 3], "relu", rng=3, dtype=np.float64)
     model = torch_mlp([4, 6, 3], "relu", dtype=torch.float64)
-    load_numpy_params(model, m.params)
-    h_np = train_numpy(m, nnp.SGD(0.05), x, y, epochs=2, batch_size=8, rng=4, progress=False)
+    set_weights(model, m.params)
+    h_np = train_numpy(m, nnp.SGD(0.05), (x, y), epochs=2, batch_size=8, rng=4, progress=False)
     h_t = train_torch(model, torch.optim.SGD(model.parameters(), lr=0.05), (x, y), epochs=2, batch_size=8,
                       rng=4, loss_fn=tnn.softmax_cross_entropy, progress=False)
     np.testing.assert_allclose(h_np["step_loss"], h_t["step_loss"], rtol=1e-12)
     np.testing.assert_allclose(m.params["W2"], model[2].weight.detach().numpy(), rtol=1e-10)
 
 
-def test_load_numpy_params_rejects_wrong_shapes():
+def test_set_weights_rejects_wrong_shapes():
     m = MLP([4, 6, 3], rng=0)
     with pytest.raises(ValueError):
-        load_numpy_params(torch_mlp([4, 5, 3]), m.params)
+        set_weights(torch_mlp([4, 5, 3]), m.params)
     with pytest.raises(ValueError):
-        load_numpy_params(torch_mlp([4, 6, 6, 3]), m.params)
+        set_weights(torch_mlp([4, 6, 6, 3]), m.params)
+
+
+# ------------------------------------------------------------------------------------------------ bad input
+
+def _numpy_setup():
+    x, y = blobs(n=20, seed=12)
+    return MLP([4, 5, 3], rng=0, dtype=np.float64), nnp.SGD(0.1), x, y
+
+
+@pytest.mark.parametrize("call,error,match", [
+    (lambda m, o, x, y: train_numpy(m, o, (x, y), 1, batch_size=0), ValueError, "batch_size: expected a positive int, got 0"),
+    (lambda m, o, x, y: train_numpy(m, o, (x, y), 0), ValueError, "epochs: expected a positive int, got 0"),
+    (lambda m, o, x, y: train_numpy(m, o, (x, y), 1.5), ValueError, "epochs: expected a positive int"),
+    (lambda m, o, x, y: train_numpy(m, o, x, 1), TypeError, r"data must be a tuple \(x, y\)"),
+    (lambda m, o, x, y: train_numpy(m, o, (x, y[:3]), 1), ValueError, "same number of samples, got 20 and 3"),
+    (lambda m, o, x, y: train_numpy(m, o, (x[:0], y[:0]), 1), ValueError, "holds no samples"),
+    (lambda m, o, x, y: train_numpy(m, torch.optim.SGD([torch.zeros(1)], lr=0.1), (x, y), 1), TypeError,
+     "lecturelib.numpy_nn optimizer"),
+    (lambda m, o, x, y: train_numpy("model", o, (x, y), 1), TypeError, "model must have params"),
+    (lambda m, o, x, y: train_numpy(m, o, (x, y), 1, val=x), TypeError, r"val must be a tuple \(x, y\)"),
+    (lambda m, o, x, y: train_numpy(m, o, (x, y), 1, loss_fn="ce"), TypeError, "loss_fn must be callable"),
+    (lambda m, o, x, y: evaluate_numpy(m, x, y), TypeError, ""),
+    (lambda m, o, x, y: evaluate_numpy(m, (x, y), batch_size=-1), ValueError, "batch_size"),
+    (lambda m, o, x, y: train_torch(m, o, (x, y), 1), TypeError, "model must be a torch.nn.Module"),
+    (lambda m, o, x, y: train_torch(torch_mlp([4, 3]), o, (x, y), 1), TypeError, "torch.optim optimizer"),
+    (lambda m, o, x, y: evaluate_torch(torch_mlp([4, 3]), (x, y), batch_size=0), ValueError, "batch_size"),
+], ids=["batch0", "epochs0", "epochs-float", "old-signature", "length", "empty", "torch-opt", "model", "val",
+        "loss_fn", "evaluate-old-signature", "evaluate-batch", "torch-model", "torch-numpy-opt", "torch-eval-batch"])
+def test_loops_reject_bad_arguments(call, error, match):
+    with pytest.raises(error, match=match):
+        call(*_numpy_setup())
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_nan_inputs_are_refused_before_training(backend):
+    m, o, x, y = _numpy_setup()
+    x = x.copy()
+    x[3, 1] = np.nan
+    with pytest.raises(ValueError, match=r"contains NaN or inf \(first at index \(3, 1\)\)"):
+        if backend == "numpy":
+            train_numpy(m, o, (x, y), 1, progress=False)
+        else:
+            model = torch_mlp([4, 3], dtype=torch.float64)
+            train_torch(model, torch.optim.SGD(model.parameters(), lr=0.1), (torch.from_numpy(x), y), 1,
+                        progress=False)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_a_diverging_loss_stops_training_with_a_warning(backend):
+    x, y = blobs(n=64, seed=13)
+    x = x * 1e3                                   # a learning rate far too large for inputs of this scale
+    if backend == "numpy":
+        m = MLP([4, 16, 3], rng=0, dtype=np.float64)
+        run = lambda: train_numpy(m, nnp.SGD(1e3), (x, y), 50, batch_size=8, rng=0, progress=False)  # noqa: E731
+        params = lambda: [p.copy() for p in m.params.values()]  # noqa: E731
+    else:
+        torch.manual_seed(0)
+        m = torch_mlp([4, 16, 3], dtype=torch.float64)
+        run = lambda: train_torch(m, torch.optim.SGD(m.parameters(), lr=1e3), (x, y), 50, batch_size=8,  # noqa: E731
+                                  rng=0, progress=False)
+        params = lambda: [p.detach().clone().numpy() for p in m.parameters()]  # noqa: E731
+    with pytest.warns(RuntimeWarning, match=r"the loss became (nan|inf) at epoch \d+, step \d+; training stopped"):
+        hist = run()
+    assert len(hist["loss"]) < 50 and all(np.isfinite(hist["step_loss"]))
+    assert all(np.isfinite(p).all() for p in params())   # the diverging step was not applied

@@ -1,21 +1,31 @@
 """Exercise checks: ``check_*`` functions that run a student's code against the reference.
 
-A check generates inputs, calls the student's function, compares with ``lecturelib``'s reference and
-raises ``AssertionError`` saying what is wrong (shape, value, which element); on success it prints one
-short line. Each chapter's checks live in a module ``chNN_*.py`` here; this package re-exports them all.
+A check generates inputs, calls the student's function (on copies, through :func:`call_student_on_copies`,
+so that writing into an input fails with one standard message), compares with ``lecturelib``'s reference and
+raises ``AssertionError`` saying what is wrong (shape, value, which element); on success it prints one short
+line. Each chapter's checks live in a module ``chNN_*.py`` here; this package re-exports them explicitly.
 """
 
-import importlib
-import pkgutil
+from ._core import assert_close, call_student, call_student_on_copies, passed
+from .ch01_introduction import check_nearest_neighbour_predict, check_per_class_accuracy, check_top_k_error
+from .ch02_single_neuron import check_logistic_loss_grad, check_perceptron_update, check_xor_weights
+from .ch03_feedforward import check_forward_propagation, check_sigmoid_bce, check_softmax_jacobian_batch
+from .ch04_backpropagation import check_backprop_two_layer, check_delta_backward
+from .ch05_convolution import check_conv2d_single_channel, check_conv_matrix, check_receptive_field
+from .ch06_pooling import check_maxpool_backward_single, check_maxpool_forward_single, check_spp_single
+from .ch07_training_cnns import check_col2im_single, check_conv2d_weight_grad, check_maxpool_backward
+from .ch08_optimization import check_adam_step, check_momentum_step, check_warmup_cosine_lr
+from .ch09_regularization import check_batchnorm_train, check_inverted_dropout, check_pca_color_shift
 
-from ._core import assert_close, call_student, passed
-
-__all__ = ["assert_close", "call_student", "passed"]
-
-for _module in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-    if _module.name.startswith("_"):
-        continue
-    _mod = importlib.import_module(f"{__name__}.{_module.name}")
-    for _name in getattr(_mod, "__all__", ()):
-        globals()[_name] = getattr(_mod, _name)
-        __all__.append(_name)
+__all__ = [
+    "assert_close", "call_student", "call_student_on_copies", "passed",
+    "check_nearest_neighbour_predict", "check_per_class_accuracy", "check_top_k_error",
+    "check_logistic_loss_grad", "check_perceptron_update", "check_xor_weights",
+    "check_forward_propagation", "check_sigmoid_bce", "check_softmax_jacobian_batch",
+    "check_backprop_two_layer", "check_delta_backward",
+    "check_conv2d_single_channel", "check_conv_matrix", "check_receptive_field",
+    "check_maxpool_backward_single", "check_maxpool_forward_single", "check_spp_single",
+    "check_col2im_single", "check_conv2d_weight_grad", "check_maxpool_backward",
+    "check_adam_step", "check_momentum_step", "check_warmup_cosine_lr",
+    "check_batchnorm_train", "check_inverted_dropout", "check_pca_color_shift",
+]

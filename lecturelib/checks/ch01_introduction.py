@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._core import assert_close, call_student, passed
+from ._core import assert_close, call_student, call_student_on_copies, passed
 
 __all__ = ["check_nearest_neighbour_predict", "check_per_class_accuracy", "check_top_k_error"]
 
@@ -76,7 +76,7 @@ def check_top_k_error(top_k_error) -> None:
     scores = rng.normal(size=(n, c))
     labels = rng.integers(0, c, size=n)
     for k in (1, 5, c):
-        got = call_student(top_k_error, scores.copy(), labels.copy(), k, what=f"top_k_error(scores, labels, k={k})")
+        got = call_student_on_copies(top_k_error, scores, labels, k, what=f"top_k_error(scores, labels, k={k})")
         got = _scalar(got, f"top_k_error(..., k={k})")
         assert_close(got, _top_k_error(scores, labels, k), f"top_k_error on random scores with k={k}")
     # the true class always has the highest score: error 0 for every k
@@ -100,7 +100,7 @@ def check_per_class_accuracy(per_class_accuracy) -> None:
     y_true = rng.integers(0, num_classes, size=n)
     y_true[:num_classes] = np.arange(num_classes)  # every class occurs
     y_pred = np.where(rng.random(n) < 0.6, y_true, rng.integers(0, num_classes, size=n))
-    got = call_student(per_class_accuracy, y_true.copy(), y_pred.copy(), num_classes,
+    got = call_student_on_copies(per_class_accuracy, y_true, y_pred, num_classes,
                        what="per_class_accuracy(y_true, y_pred, num_classes)")
     assert_close(np.asarray(got, dtype=float), _per_class_accuracy(y_true, y_pred, num_classes),
                  "per_class_accuracy (element k = fraction of the samples of class k predicted as k)")
@@ -126,7 +126,7 @@ def check_nearest_neighbour_predict(nearest_neighbour_predict) -> None:
     x_train = rng.normal(size=(60, 12))
     y_train = rng.integers(0, 5, size=60)
     x_query = rng.normal(size=(25, 12))
-    got = call_student(nearest_neighbour_predict, x_train.copy(), y_train.copy(), x_query.copy(),
+    got = call_student_on_copies(nearest_neighbour_predict, x_train, y_train, x_query,
                        what="nearest_neighbour_predict(x_train, y_train, x_query)")
     got = _int_labels(got, len(x_query), "nearest_neighbour_predict")
     assert_close(got, _nearest_neighbour_predict(x_train, y_train, x_query),

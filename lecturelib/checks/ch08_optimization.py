@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from .. import numpy_nn as nnp
-from ._core import assert_close, call_student, passed
+from ._core import assert_close, call_student, call_student_on_copies, passed
 
 __all__ = ["check_momentum_step", "check_adam_step", "check_warmup_cosine_lr"]
 
@@ -48,14 +48,10 @@ def check_momentum_step(momentum_step) -> None:
         ref_params = {"w": w.copy()}
         for step in range(15):
             g = grad_fn(w)
-            w_in, dw_in, g_in = w.copy(), dw.copy(), g.copy()
             what = f"case {k} (shape {shape}, lr={lr}, mu={mu}), step {step + 1}"
             w_new, dw_new = _pair_or_triple(
-                call_student(momentum_step, w_in, dw_in, g_in, lr, mu, what="momentum_step"),
+                call_student_on_copies(momentum_step, w, dw, g, lr, mu, what="momentum_step", context=what),
                 2, ("w_new", "dw_new"), what)
-            if not (np.array_equal(w_in, w) and np.array_equal(dw_in, dw) and np.array_equal(g_in, g)):
-                raise AssertionError(f"{what}: momentum_step changed its inputs in place; return new arrays "
-                                     "(e.g. dw_new = mu * dw_prev - lr * grad) instead")
             ref.step(ref_params, {"w": g})
             assert_close(dw_new, ref.state["w"]["dw"], f"{what}: dw_new = mu * dw_prev - lr * grad", rtol=1e-9)
             assert_close(w_new, ref_params["w"], f"{what}: w_new = w + dw_new", rtol=1e-9)
@@ -89,9 +85,9 @@ def check_adam_step(adam_step) -> None:
         for t in range(1, 13):
             g = scale * rng.standard_normal(shape)
             what = f"case {k} (shape {shape}, {label}), step t={t}"
-            args = (w.copy(), m.copy(), v.copy(), t, g.copy(), lr)
-            w_new, m_new, v_new = _pair_or_triple(call_student(adam_step, *args, what="adam_step", **kwargs),
-                                                  3, ("w_new", "m_new", "v_new"), what)
+            w_new, m_new, v_new = _pair_or_triple(
+                call_student_on_copies(adam_step, w, m, v, t, g, lr, what="adam_step", context=what, **kwargs),
+                3, ("w_new", "m_new", "v_new"), what)
             ref.step(ref_params, {"w": g})
             st = ref.state["w"]
             assert_close(m_new, st["m"], f"{what}: m_new = beta1 m + (1 − beta1) g", rtol=1e-9)

@@ -15,10 +15,9 @@ At test time ``μ_B, σ²_B`` are replaced by running estimates kept during trai
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
+from .._contracts import check_batchnorm
 from .._validate import check_array
 
 __all__ = ["batchnorm_backward", "batchnorm_forward"]
@@ -33,34 +32,9 @@ def _per_feature(v, x):
     return v if x.ndim == 2 else v.reshape(1, -1, 1, 1)
 
 
-def _check_inputs(x, gamma, beta, running_mean, running_var, train, momentum, eps):
-    """Validate batchnorm's arguments (NumPy arrays or torch tensors); returns m, the values per feature."""
-    check_array(x, "x", ndim=(2, 4))
-    C = x.shape[1]
-    for name, v in [("gamma", gamma), ("beta", beta), ("running_mean", running_mean),
-                    ("running_var", running_var)]:
-        if v is None and name.startswith("running"):
-            continue
-        check_array(v, name, ndim=1)
-        if v.shape[0] != C:
-            raise ValueError(f"{name} must have one entry per feature/channel, shape ({C},) for x of shape "
-                             f"{tuple(x.shape)}; got {tuple(v.shape)}")
-    if (running_mean is None) != (running_var is None):
-        raise ValueError("running_mean and running_var must both be arrays or both be None")
-    if not train and running_mean is None:
-        raise ValueError("evaluation mode (train=False) needs running_mean and running_var")
-    if isinstance(momentum, bool) or not isinstance(momentum, numbers.Real) or not 0 <= momentum <= 1:
-        raise ValueError(f"momentum must be a number in [0, 1], got {momentum!r}")
-    if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not eps > 0:
-        raise ValueError(f"eps must be a positive number, got {eps!r}")
-    m = int(np.prod(x.shape)) // C if C else 0
-    if train and m < 2:
-        raise ValueError(f"training needs more than one value per feature/channel to estimate a variance; "
-                         f"x of shape {tuple(x.shape)} has {m}")
-    return m
-
-
-def batchnorm_forward(x, gamma, beta, running_mean, running_var, train=True, momentum=0.1, eps=1e-5):
+def batchnorm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, running_mean: np.ndarray | None,
+                      running_var: np.ndarray | None, train: bool = True, momentum: float = 0.1,
+                      eps: float = 1e-5) -> tuple[np.ndarray, tuple]:
     """Batch normalization ``y = γ x̂ + β`` with ``x̂ = (x − μ_B)/√(σ²_B + ε)``.
 
     Args:
@@ -74,9 +48,10 @@ def batchnorm_forward(x, gamma, beta, running_mean, running_var, train=True, mom
         eps: ε added to the variance.
 
     Returns:
-        ``(y, cache)``; ``y`` has ``x``'s shape and dtype.
+        ``(y, cache)``; ``y`` has ``x``'s shape and dtype (γ and β are used in ``x``'s dtype).
     """
-    m = _check_inputs(x, gamma, beta, running_mean, running_var, train, momentum, eps)
+    m = check_batchnorm(x, gamma, beta, running_mean, running_var, train, momentum, eps)
+    gamma, beta = gamma.astype(x.dtype, copy=False), beta.astype(x.dtype, copy=False)
     axes = _axes(x)
     if train:
         mu = x.mean(axis=axes)                                    # μ_B
@@ -94,7 +69,7 @@ def batchnorm_forward(x, gamma, beta, running_mean, running_var, train=True, mom
     return y, (x_hat, gamma, inv_std, train)
 
 
-def batchnorm_backward(dout, cache):
+def batchnorm_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Gradients of batch normalization, ``(dx, dgamma, dbeta)``.
 
     With ``δ_i = ∂J/∂y_i`` and sums over the m values of a feature/channel::

@@ -39,9 +39,14 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from .._contracts import (check_col2im, check_conv, check_im2col, conv_output_size, non_negative_pair, positive_int,
+                          positive_pair)
 from .._validate import check_array
+from .init import init_std
+from .layer import Layer
 
 __all__ = [
+    "Conv2d",
     "col2im",
     "conv2d_backward",
     "conv2d_backward_naive",
@@ -50,46 +55,6 @@ __all__ = [
     "conv_output_size",
     "im2col",
 ]
-
-
-def _pair(v, name):
-    """``v`` as a pair of ints ``(vertical, horizontal)``; accepts an int or a 2-sequence."""
-    if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
-        return int(v), int(v)
-    if isinstance(v, (tuple, list)) and len(v) == 2 and all(
-            isinstance(e, (int, np.integer)) and not isinstance(e, bool) for e in v):
-        return int(v[0]), int(v[1])
-    raise ValueError(f"{name}: expected an int or a pair of ints (height, width), got {v!r}")
-
-
-def conv_output_size(size, kernel, stride=1, pad=0):
-    """Output length of a convolution along one axis: ``(size + 2·pad − kernel)//stride + 1``."""
-    return (size + 2 * pad - kernel) // stride + 1
-
-
-def _check_conv(x, w, b, stride, pad):
-    """Validate the forward arguments; return ``(stride, pad)`` as pairs."""
-    check_array(x, "x", ndim=4)
-    check_array(w, "w", ndim=4)
-    check_array(b, "b", ndim=1)
-    (sh, sw), (ph, pw) = _pair(stride, "stride"), _pair(pad, "pad")
-    if sh < 1 or sw < 1:
-        raise ValueError(f"stride: expected positive values, got {(sh, sw)}")
-    if ph < 0 or pw < 0:
-        raise ValueError(f"pad: expected non-negative values, got {(ph, pw)}")
-    if not (x.dtype == w.dtype == b.dtype):
-        raise ValueError(f"x, w and b must share one dtype; got x {x.dtype}, w {w.dtype}, b {b.dtype}")
-    _, C, H, W = x.shape
-    F, Cw, HH, WW = w.shape
-    if C != Cw:
-        raise ValueError(f"x has {C} channels (shape {tuple(x.shape)}) but w expects {Cw} "
-                         f"(shape {tuple(w.shape)}); w must be (F, C, HH, WW)")
-    if b.shape[0] != F:
-        raise ValueError(f"b has {b.shape[0]} entries but w has {F} filters (shape {tuple(w.shape)})")
-    if HH > H + 2 * ph or WW > W + 2 * pw or HH < 1 or WW < 1:
-        raise ValueError(f"kernel {HH}×{WW} (w shape {tuple(w.shape)}) does not fit the padded input "
-                         f"{H + 2 * ph}×{W + 2 * pw} (x shape {tuple(x.shape)}, pad {(ph, pw)})")
-    return (sh, sw), (ph, pw)
 
 
 def _pad(x, ph, pw):
@@ -115,7 +80,7 @@ def _check_dout(dout, cache):
 
 # --- naive: loops over the lecture's indices -------------------------------------------------------------
 
-def conv2d_forward_naive(x, w, b, stride=1, pad=0):
+def conv2d_forward_naive(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride=1, pad=0) -> tuple[np.ndarray, tuple]:
     """Convolution by loops over the lecture's indices (slow; for teaching and as an oracle).
 
     ``u_{i,j,k'} = Σ_{m,n,k} W_{m,n,k,k'} z_{s·i+m, s·j+n, k} + b_{k'}``: the loops run over the output
@@ -133,7 +98,7 @@ def conv2d_forward_naive(x, w, b, stride=1, pad=0):
         ``(out, cache)``: ``out`` = ``u`` of shape (N, F, H_out, W_out) in ``x``'s dtype; ``cache`` as
         :func:`conv2d_forward`'s, so either backward accepts it.
     """
-    stride, pad = _check_conv(x, w, b, stride, pad)
+    stride, pad, _ = check_conv(x, w, b, stride, pad)
     (sh, sw), (ph, pw) = stride, pad
     z = _pad(x, ph, pw)
     N, F, H_out, W_out = _out_shape(x.shape, w.shape, stride, pad)
@@ -149,7 +114,7 @@ def conv2d_forward_naive(x, w, b, stride=1, pad=0):
     return u, (x, w, b, stride, pad, None)
 
 
-def conv2d_backward_naive(dout, cache):
+def conv2d_backward_naive(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Backward pass by loops over the lecture's indices (slow; for teaching and as an oracle).
 
     With ``δ_{i,j,k'} = ∂J/∂u_{i,j,k'}`` (``dout``, (N, F, H_out, W_out)):
@@ -202,7 +167,7 @@ def _windows(xp, HH, WW, sh, sw, H_out, W_out):
                       strides=(sC, sH, sW, sN, sH * sh, sW * sw), writeable=False)
 
 
-def im2col(x, kernel, stride=1, pad=0):
+def im2col(x: np.ndarray, kernel, stride=1, pad=0) -> np.ndarray:
     """Copy every receptive field of ``x`` into one column of a matrix.
 
     Args:
@@ -216,15 +181,20 @@ def im2col(x, kernel, stride=1, pad=0):
         sample. With ``w`` reshaped to (F, C·HH·WW) the convolution is ``w @ cols``.
 
     A strided *view* enumerates the windows without copying; one ``reshape`` makes the single copy.
+    Raises ``ValueError`` when the kernel does not fit the padded input or a size is not positive.
     """
-    (HH, WW), (sh, sw), (ph, pw) = _pair(kernel, "kernel"), _pair(stride, "stride"), _pair(pad, "pad")
-    N, C, H, W = x.shape
-    H_out, W_out = conv_output_size(H, HH, sh, ph), conv_output_size(W, WW, sw, pw)
+    kernel, stride, pad, out_hw = check_im2col(x, kernel, stride, pad)
+    return _im2col(x, kernel, stride, pad, out_hw)
+
+
+def _im2col(x, kernel, stride, pad, out_hw):
+    (HH, WW), (sh, sw), (ph, pw), (H_out, W_out) = kernel, stride, pad, out_hw
+    N, C = x.shape[:2]
     view = _windows(_pad(x, ph, pw), HH, WW, sh, sw, H_out, W_out)
     return view.reshape(C * HH * WW, N * H_out * W_out)
 
 
-def col2im(cols, x_shape, kernel, stride=1, pad=0):
+def col2im(cols: np.ndarray, x_shape, kernel, stride=1, pad=0) -> np.ndarray:
     """Adjoint of :func:`im2col`: add every column back onto the window it came from.
 
     Args:
@@ -237,9 +207,13 @@ def col2im(cols, x_shape, kernel, stride=1, pad=0):
         smaller than the kernel) receives the sum of all its copies, and the padding is cut off. The loop
         runs over the HH·WW kernel offsets; each step adds a whole strided slice.
     """
-    (HH, WW), (sh, sw), (ph, pw) = _pair(kernel, "kernel"), _pair(stride, "stride"), _pair(pad, "pad")
+    x_shape, kernel, stride, pad, out_hw = check_col2im(cols, x_shape, kernel, stride, pad)
+    return _col2im(cols, x_shape, kernel, stride, pad, out_hw)
+
+
+def _col2im(cols, x_shape, kernel, stride, pad, out_hw):
+    (HH, WW), (sh, sw), (ph, pw), (H_out, W_out) = kernel, stride, pad, out_hw
     N, C, H, W = x_shape
-    H_out, W_out = conv_output_size(H, HH, sh, ph), conv_output_size(W, WW, sw, pw)
     cols = cols.reshape(C, HH, WW, N, H_out, W_out)
     dxp = np.zeros((N, C, H + 2 * ph, W + 2 * pw), dtype=cols.dtype)
     dxp_t = dxp.transpose(1, 0, 2, 3)  # (C, N, Hp, Wp) view, to match the layout of cols
@@ -251,7 +225,7 @@ def col2im(cols, x_shape, kernel, stride=1, pad=0):
     return dxp
 
 
-def conv2d_forward(x, w, b, stride=1, pad=0):
+def conv2d_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride=1, pad=0) -> tuple[np.ndarray, tuple]:
     """Convolution as one matrix product (im2col).
 
     ``U = W_mat · cols + b`` with ``W_mat = w.reshape(F, C·HH·WW)`` and ``cols = im2col(x)``
@@ -265,16 +239,16 @@ def conv2d_forward(x, w, b, stride=1, pad=0):
         ``(out, cache)``: ``out`` of shape (N, F, H_out, W_out) in ``x``'s dtype,
         ``H_out = (H + 2·pad − HH)//stride + 1``; ``cache = (x, w, b, stride, pad, cols)``.
     """
-    stride, pad = _check_conv(x, w, b, stride, pad)
-    N, F, H_out, W_out = _out_shape(x.shape, w.shape, stride, pad)
-    cols = im2col(x, w.shape[2:], stride, pad)
+    stride, pad, (H_out, W_out) = check_conv(x, w, b, stride, pad)
+    N, F = x.shape[0], w.shape[0]
+    cols = _im2col(x, w.shape[2:], stride, pad, (H_out, W_out))
     u = w.reshape(F, -1) @ cols                               # (F, N·H_out·W_out)
     u += b[:, None]
     out = np.ascontiguousarray(u.reshape(F, N, H_out, W_out).transpose(1, 0, 2, 3))
     return out, (x, w, b, stride, pad, cols)
 
 
-def conv2d_backward(dout, cache):
+def conv2d_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Backward pass of :func:`conv2d_forward` (or of :func:`conv2d_forward_naive`) as matrix products.
 
     With ``δ`` = ``dout`` reshaped to (F, N·H_out·W_out):
@@ -287,11 +261,59 @@ def conv2d_backward(dout, cache):
     x, w, _, stride, pad, cols = cache
     dout = _check_dout(dout, cache)
     F = w.shape[0]
+    out_hw = dout.shape[2:]
     if cols is None:  # cache from the naive forward
-        cols = im2col(x, w.shape[2:], stride, pad)
+        cols = _im2col(x, w.shape[2:], stride, pad, out_hw)
     d = np.ascontiguousarray(dout.transpose(1, 0, 2, 3)).reshape(F, -1)   # (F, N·H_out·W_out)
     db = d.sum(axis=1)
     dw = (cols @ d.T).T.reshape(w.shape)    # = d @ cols.T; this operand order threads better in OpenBLAS
     dcols = w.reshape(F, -1).T @ d                                        # (C·HH·WW, N·H_out·W_out)
-    dx = col2im(dcols, x.shape, w.shape[2:], stride, pad)
+    dx = _col2im(dcols, x.shape, w.shape[2:], stride, pad, out_hw)
     return dx, dw, db
+
+
+# --- the layer object -------------------------------------------------------------------------------------
+
+class Conv2d(Layer):
+    """Convolution layer ``u_{i,j,k'} = Σ_{m,n,k} W_{m,n,k,k'} z_{s·i+m, s·j+n, k} + b_{k'}`` (im2col).
+
+    ``params``: weight (out_channels, in_channels, kh, kw) = (K', K, M_f, N_f), bias (out_channels,).
+    Initialised ``W ~ N(0, ε²)`` with ``init`` a rule or number of :func:`~lecturelib.numpy_nn.init_std`
+    (default He, ε = √(2/fan_in), fan_in = K·M_f·N_f) and zero biases; ``naive=True`` uses the loops of
+    :func:`conv2d_forward_naive` (slow, for checking). Forward x (N, K, H, W) → (N, K', H_out, W_out).
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, pad=0, init="he",
+                 naive: bool = False) -> None:
+        super().__init__()
+        self.in_channels = positive_int(in_channels, "in_channels")
+        self.out_channels = positive_int(out_channels, "out_channels")
+        self.kernel_size = positive_pair(kernel_size, "kernel_size")
+        self.stride, self.pad = positive_pair(stride, "stride"), non_negative_pair(pad, "pad")
+        fan_in = self.in_channels * self.kernel_size[0] * self.kernel_size[1]
+        self.eps = init_std(init, fan_in, self.out_channels * self.kernel_size[0] * self.kernel_size[1])
+        self.init, self.naive = init, bool(naive)
+
+    def _draw(self, rng, dtype):
+        w = self.eps * rng.standard_normal((self.out_channels, self.in_channels, *self.kernel_size))
+        return {"weight": w.astype(dtype), "bias": np.zeros(self.out_channels, dtype=dtype)}
+
+    def forward(self, x: np.ndarray, train: bool = True) -> np.ndarray:
+        fwd = conv2d_forward_naive if self.naive else conv2d_forward
+        out, self.cache = fwd(x, self._param("weight"), self._param("bias"), self.stride, self.pad)
+        return out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        bwd = conv2d_backward_naive if self.naive else conv2d_backward
+        dx, dw, db = bwd(dout, self._cached())
+        self.grads = {"weight": dw, "bias": db}
+        return dx
+
+    def macs(self, in_shape: tuple[int, ...]) -> int:
+        H_out = conv_output_size(int(in_shape[1]), self.kernel_size[0], self.stride[0], self.pad[0])
+        W_out = conv_output_size(int(in_shape[2]), self.kernel_size[1], self.stride[1], self.pad[1])
+        return self.out_channels * H_out * W_out * self.in_channels * self.kernel_size[0] * self.kernel_size[1]
+
+    def extra_repr(self) -> str:
+        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}, pad={self.pad}")

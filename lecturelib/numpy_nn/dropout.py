@@ -14,20 +14,13 @@ so the network at test time is used unchanged.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
+from .._contracts import check_dropout_p
 from .._random import as_generator
 from .._validate import check_array
 
 __all__ = ["dropout_backward", "dropout_forward"]
-
-
-def _check_p(p) -> float:
-    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0 <= p < 1:
-        raise ValueError(f"p (the probability of dropping a unit) must be a number in [0, 1), got {p!r}")
-    return float(p)
 
 
 def _uniform(shape, rng):
@@ -35,7 +28,7 @@ def _uniform(shape, rng):
     return as_generator(rng).random(shape)
 
 
-def dropout_forward(x, p, train=True, rng=None):
+def dropout_forward(x: np.ndarray, p: float, train: bool = True, rng=None) -> tuple[np.ndarray, np.ndarray | None]:
     """Inverted dropout ``z_out = m ⊙ x / (1 − p)`` in training, ``z_out = x`` at test time.
 
     Args:
@@ -50,7 +43,7 @@ def dropout_forward(x, p, train=True, rng=None):
         ``m / (1 − p)`` (entries 0 or 1/(1−p)) in training and ``None`` at test time.
     """
     check_array(x, "x")
-    p = _check_p(p)
+    p = check_dropout_p(p)
     if not train:
         return x.copy(), None
     keep = _uniform(x.shape, rng) >= p  # P(keep) = 1 − p
@@ -58,7 +51,7 @@ def dropout_forward(x, p, train=True, rng=None):
     return x * mask, mask
 
 
-def dropout_backward(dout, cache):
+def dropout_backward(dout: np.ndarray, cache: np.ndarray | None) -> np.ndarray:
     """``∂J/∂x = ∂J/∂z_out ⊙ m / (1 − p)``: the gradient flows only through the kept units (identity at test)."""
     check_array(dout, "dout")
     mask = cache

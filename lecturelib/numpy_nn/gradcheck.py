@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 __all__ = ["numerical_gradient", "rel_error"]
 
 
-def numerical_gradient(f, x, h: float = 1e-5):
+def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-5) -> np.ndarray:
     """Central differences ``∂f/∂x_i ≈ (f(x + h e_i) − f(x − h e_i)) / 2h`` of a scalar function.
 
     ``x`` is perturbed in place and restored, so ``f`` may close over it. Returns an array shaped like ``x``.
@@ -29,7 +32,7 @@ def numerical_gradient(f, x, h: float = 1e-5):
     return grad
 
 
-def rel_error(a, b) -> float:
+def rel_error(a: ArrayLike, b: ArrayLike) -> float:
     """``max |a − b| / max(1e-8, |a| + |b|)``, element-wise, maximised over the arrays."""
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import check_array, check_labels, check_same_shape
+from .._contracts import check_labels_for
+from .._validate import check_array, check_same_shape
 from .activations import softmax
 
 __all__ = ["mse_loss", "softmax_cross_entropy"]
 
 
-def mse_loss(y, t):
+def mse_loss(y: np.ndarray, t: np.ndarray) -> tuple[float, np.ndarray]:
     """Squared error ``J = (1/N) Σ_n ½‖y_n − t_n‖²`` and its gradient ``∂J/∂y = (y − t)/N``.
 
     Args:
@@ -26,7 +27,7 @@ def mse_loss(y, t):
     return float(J), diff / n
 
 
-def softmax_cross_entropy(u, labels):
+def softmax_cross_entropy(u: np.ndarray, labels: np.ndarray) -> tuple[float, np.ndarray]:
     """Softmax followed by cross-entropy, averaged over the batch.
 
     ``J = −(1/N) Σ_n log h_{t_n}(u_n)`` with ``h = softmax(u)``; the gradient is ``∂J/∂u = (h − onehot(t))/N``.
@@ -35,9 +36,8 @@ def softmax_cross_entropy(u, labels):
         u: scores (logits), shape (N, K).
         labels: integer class indices, shape (N,), values in [0, K).
     """
-    check_array(u, "u", ndim=2)
-    n, k = u.shape
-    labels = check_labels(labels, n, k)
+    labels = check_labels_for(u, labels)
+    n = u.shape[0]
     shifted = u - u.max(axis=1, keepdims=True)
     log_norm = np.log(np.exp(shifted).sum(axis=1))
     rows = np.arange(n)

@@ -16,23 +16,12 @@ this formula's over ``[i − n/2, i + n/2]`` (n + 1 channels).
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
+from .._contracts import check_lrn
 from .._validate import check_array
 
 __all__ = ["lrn_backward", "lrn_forward"]
-
-
-def _check_hyper(n, k, alpha, beta):
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-        raise ValueError(f"n (the number of adjacent channels) must be a positive int, got {n!r}")
-    for name, v, ok, want in [("k", k, lambda v: v > 0, "a positive number"),
-                              ("alpha", alpha, lambda v: v >= 0, "a non-negative number"),
-                              ("beta", beta, np.isfinite, "a finite number")]:
-        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not ok(v):
-            raise ValueError(f"{name} must be {want}, got {v!r}")
 
 
 def _channel_window_sum(a, half):
@@ -46,7 +35,8 @@ def _channel_window_sum(a, half):
     return S
 
 
-def lrn_forward(x, n=5, k=2.0, alpha=1e-4, beta=0.75):
+def lrn_forward(x: np.ndarray, n: int = 5, k: float = 2.0, alpha: float = 1e-4,
+                beta: float = 0.75) -> tuple[np.ndarray, tuple]:
     """Local response normalization across channels, ``b^i = a^i / s_i^β`` with ``s_i = k + α Σ_j (a^j)²``.
 
     Args:
@@ -57,15 +47,14 @@ def lrn_forward(x, n=5, k=2.0, alpha=1e-4, beta=0.75):
     Returns:
         ``(b, cache)``; ``b`` has ``x``'s shape and dtype.
     """
-    check_array(x, "x", ndim=4)
-    _check_hyper(n, k, alpha, beta)
+    check_lrn(x, n, k, alpha, beta)
     half = n // 2
     s = x.dtype.type(k) + x.dtype.type(alpha) * _channel_window_sum(x * x, half)
     s_pow = s ** -x.dtype.type(beta)
     return x * s_pow, (x, s, s_pow, half, alpha, beta)
 
 
-def lrn_backward(dout, cache):
+def lrn_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
     """Gradient of LRN.
 
     ``∂b^i/∂a^j = δ_ij s_i^{−β} − 2αβ a^i a^j s_i^{−β−1}`` for ``j`` in the window of ``i``; since the

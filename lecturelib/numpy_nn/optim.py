@@ -6,28 +6,51 @@ the matching ``torch.optim`` optimizer with the same settings.
 
 from __future__ import annotations
 
+import math
+import numbers
+from collections.abc import Mapping
+
 import numpy as np
 
 __all__ = ["SGD", "AdaGrad", "Adam", "Momentum", "Nesterov", "Optimizer", "RMSProp"]
 
 
+def _number(value, name: str) -> float:
+    """A real number (not a bool or a string): ``TypeError`` otherwise, naming what came."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name}: expected a number, got {type(value).__name__} {value!r}")
+    return float(value)
+
+
+def _check_lr(lr) -> float:
+    lr = _number(lr, "lr")
+    if not (lr > 0 and math.isfinite(lr)):
+        raise ValueError(f"learning rate must be a positive finite number, got {lr}")
+    return lr
+
+
 class Optimizer:
     """Base class: validates ``params``/``grads`` and keeps per-parameter state in ``self.state``."""
 
-    def __init__(self, lr: float):
-        if not lr > 0:
-            raise ValueError(f"learning rate must be positive, got {lr}")
-        self.lr = float(lr)
+    def __init__(self, lr: float) -> None:
+        self.lr = _check_lr(lr)
         self.state: dict[str, dict] = {}
 
-    def step(self, params: dict, grads: dict) -> None:
+    def step(self, params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray]) -> None:
+        """Update every array of ``params`` in place from the gradient of the same name in ``grads``."""
+        for what, d in (("params", params), ("grads", grads)):
+            if not isinstance(d, Mapping):
+                raise TypeError(f"{what}: expected a dict name → array, got {type(d).__name__}")
         missing = sorted(set(params) - set(grads))
         if missing:
             raise ValueError(f"grads is missing entries for parameters {missing}")
         for name, p in params.items():
             g = grads[name]
-            if p.shape != g.shape:
-                raise ValueError(f"gradient for {name!r} has shape {g.shape}, parameter has {p.shape}")
+            if not isinstance(p, np.ndarray) or not np.issubdtype(p.dtype, np.floating):
+                raise TypeError(f"parameter {name!r}: expected a floating-point NumPy array (updated in place), "
+                                f"got {type(p).__name__}{'' if not hasattr(p, 'dtype') else ' of ' + str(p.dtype)}")
+            if not hasattr(g, "shape") or p.shape != g.shape:
+                raise ValueError(f"gradient for {name!r} has shape {getattr(g, 'shape', None)}, parameter has {p.shape}")
             self._update(name, p, g, self.state.setdefault(name, {}))
 
     def _update(self, name, p, g, state) -> None:  # pragma: no cover - abstract
@@ -43,15 +66,17 @@ class SGD(Optimizer):
 
 def _check_fraction(value, name: str) -> float:
     """A decay rate must lie in [0, 1)."""
+    value = _number(value, name)
     if not 0 <= value < 1:
         raise ValueError(f"{name} must be in [0, 1), got {value}")
-    return float(value)
+    return value
 
 
 def _check_eps(eps) -> float:
-    if not eps > 0:
+    eps = _number(eps, "eps")
+    if not (eps > 0 and math.isfinite(eps)):
         raise ValueError(f"eps must be positive (it keeps the denominator away from 0), got {eps}")
-    return float(eps)
+    return eps
 
 
 class Momentum(Optimizer):
@@ -65,7 +90,7 @@ class Momentum(Optimizer):
     only if ρ changes between steps (the lecture's Δw keeps the old ρ inside, torch's v rescales it).
     """
 
-    def __init__(self, lr: float, momentum: float = 0.9):
+    def __init__(self, lr: float, momentum: float = 0.9) -> None:
         super().__init__(lr)
         self.momentum = _check_fraction(momentum, "momentum")
 
@@ -76,7 +101,7 @@ class Momentum(Optimizer):
         p += dw
 
 
-class Nesterov(Optimizer):
+class Nesterov(Momentum):
     """Nesterov accelerated gradient (Nesterov加速勾配法) in its look-ahead reformulation.
 
     The lecture's form evaluates the gradient at the look-ahead point ``w + μ Δw``::
@@ -92,11 +117,8 @@ class Nesterov(Optimizer):
 
     which is ``torch.optim.SGD(lr=ρ, momentum=μ, nesterov=True)`` (``v ← μ v + g``, ``w ← w − ρ (g + μ v)``,
     with ``Δw = −ρ v`` for a constant ρ). With ``Δw^{(0)} = 0`` both start at ``w̃^{(0)} = w^{(0)}``.
+    It is :class:`Momentum` with the look-ahead step: same state ``Δw``, same arguments.
     """
-
-    def __init__(self, lr: float, momentum: float = 0.9):
-        super().__init__(lr)
-        self.momentum = _check_fraction(momentum, "momentum")
 
     def _update(self, name, p, g, state) -> None:
         dw = state.setdefault("dw", np.zeros_like(p))
@@ -115,7 +137,7 @@ class AdaGrad(Optimizer):
     ``initial_accumulator_value=0``.
     """
 
-    def __init__(self, lr: float, eps: float = 1e-10):
+    def __init__(self, lr: float, eps: float = 1e-10) -> None:
         super().__init__(lr)
         self.eps = _check_eps(eps)
 
@@ -134,7 +156,7 @@ class RMSProp(Optimizer):
     Same as ``torch.optim.RMSprop(lr=ρ, alpha=β, eps=ε)`` (torch calls β ``alpha``).
     """
 
-    def __init__(self, lr: float, beta: float = 0.99, eps: float = 1e-8):
+    def __init__(self, lr: float, beta: float = 0.99, eps: float = 1e-8) -> None:
         super().__init__(lr)
         self.beta = _check_fraction(beta, "beta")
         self.eps = _check_eps(eps)
@@ -157,7 +179,7 @@ class Adam(Optimizer):
     Same as ``torch.optim.Adam(lr=ρ, betas=(β₁, β₂), eps=ε)``.
     """
 
-    def __init__(self, lr: float, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8):
+    def __init__(self, lr: float, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8) -> None:
         super().__init__(lr)
         self.beta1 = _check_fraction(beta1, "beta1")
         self.beta2 = _check_fraction(beta2, "beta2")

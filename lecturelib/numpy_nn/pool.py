@@ -22,25 +22,14 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from .._contracts import check_pool, positive_pair
 from .._validate import check_array
-from .conv import _pair
+from .layer import Layer
 
-__all__ = ["avgpool2d_backward", "avgpool2d_forward", "maxpool2d_backward", "maxpool2d_forward"]
-
-
-def _check_pool(x, size, stride):
-    """Validate pooling arguments; return ``(size, stride, (H_out, W_out))`` with pairs of ints."""
-    check_array(x, "x", ndim=4)
-    (kh, kw), (sh, sw) = _pair(size, "size"), _pair(stride, "stride")
-    if kh < 1 or kw < 1:
-        raise ValueError(f"size: expected positive values, got {(kh, kw)}")
-    if sh < 1 or sw < 1:
-        raise ValueError(f"stride: expected positive values, got {(sh, sw)}")
-    H, W = x.shape[2:]
-    if kh > H or kw > W:
-        raise ValueError(f"pooling window {kh}×{kw} does not fit the input {H}×{W} "
-                         f"(x shape {tuple(x.shape)}); pooling has no padding")
-    return (kh, kw), (sh, sw), ((H - kh) // sh + 1, (W - kw) // sw + 1)
+__all__ = [
+    "AvgPool2d", "Flatten", "MaxPool2d",
+    "avgpool2d_backward", "avgpool2d_forward", "maxpool2d_backward", "maxpool2d_forward",
+]
 
 
 def _windows(x, size, stride, out_hw):
@@ -67,7 +56,7 @@ def _scatter(dx, parts, size, stride, out_hw):
     return dx
 
 
-def maxpool2d_forward(x, size=2, stride=2):
+def maxpool2d_forward(x: np.ndarray, size=2, stride=2) -> tuple[np.ndarray, tuple]:
     """Max pooling ``ẑ_{i,j,k} = max{z_{m,n,k} : (m,n) ∈ Ω_{ij}}``.
 
     Args:
@@ -78,14 +67,14 @@ def maxpool2d_forward(x, size=2, stride=2):
         ``(out, cache)``: out (N, C, H_out, W_out) in ``x``'s dtype; the cache holds, per window, the
         row-major position ``m·size_w + n`` of its (first) maximum.
     """
-    size, stride, out_hw = _check_pool(x, size, stride)
-    win = _windows(x, size, stride, out_hw).reshape(x.shape[:2] + out_hw + (-1,))  # one copy
+    size, stride, out_hw = check_pool(x, size, stride)
+    win = _windows(x, size, stride, out_hw).reshape(x.shape[:2] + out_hw + (size[0] * size[1],))  # one copy
     arg = win.argmax(axis=-1)                       # first maximum in row-major order, like PyTorch
     out = np.take_along_axis(win, arg[..., None], axis=-1)[..., 0]
     return out, (x.shape, x.dtype, size, stride, arg)
 
 
-def maxpool2d_backward(dout, cache):
+def maxpool2d_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
     """Backward of max pooling: each ``δ_{i,j,k}`` goes to the maximum of ``Ω_{ij}``, 0 elsewhere.
 
     Returns ``dx`` (N, C, H, W); overlapping windows add their contributions.
@@ -97,17 +86,17 @@ def maxpool2d_backward(dout, cache):
     return _scatter(dx, lambda m, n: np.where(arg == m * kw + n, dout, 0), size, stride, arg.shape[2:])
 
 
-def avgpool2d_forward(x, size=2, stride=2):
+def avgpool2d_forward(x: np.ndarray, size=2, stride=2) -> tuple[np.ndarray, tuple]:
     """Average pooling ``ẑ_{i,j,k} = (1/|Ω|) Σ_{(m,n)∈Ω_{ij}} z_{m,n,k}`` (|Ω| = size_h·size_w).
 
     Args and shapes as :func:`maxpool2d_forward`; the cache is ``(x.shape, dtype, size, stride, out_hw)``.
     """
-    size, stride, out_hw = _check_pool(x, size, stride)
+    size, stride, out_hw = check_pool(x, size, stride)
     out = _windows(x, size, stride, out_hw).mean(axis=(-2, -1), dtype=x.dtype)
     return out, (x.shape, x.dtype, size, stride, out_hw)
 
 
-def avgpool2d_backward(dout, cache):
+def avgpool2d_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
     """Backward of average pooling: ``∂J/∂z_{m,n,k} = Σ_{(i,j): (m,n)∈Ω_{ij}} δ_{i,j,k} / |Ω|``.
 
     Returns ``dx`` (N, C, H, W).
@@ -116,3 +105,46 @@ def avgpool2d_backward(dout, cache):
     dout = _check_dout(dout, x_shape, out_hw, dtype)
     share = dout / dtype.type(size[0] * size[1])
     return _scatter(np.zeros(x_shape, dtype=dtype), lambda m, n: share, size, stride, out_hw)
+
+
+class _Pool(Layer):
+    def __init__(self, size=2, stride=2) -> None:
+        super().__init__()
+        self.size, self.stride = positive_pair(size, "size"), positive_pair(stride, "stride")
+
+    def forward(self, x: np.ndarray, train: bool = True) -> np.ndarray:
+        out, self.cache = type(self)._pass[0](x, self.size, self.stride)
+        return out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        self.grads = {}
+        return type(self)._pass[1](dout, self._cached())
+
+    def extra_repr(self) -> str:
+        return f"size={self.size}, stride={self.stride}"
+
+
+class MaxPool2d(_Pool):
+    """Max pooling layer (:func:`maxpool2d_forward`); backward routes each δ to its window's maximum."""
+
+    _pass = (maxpool2d_forward, maxpool2d_backward)
+
+
+class AvgPool2d(_Pool):
+    """Average pooling layer (:func:`avgpool2d_forward`); backward spreads each δ evenly over its window."""
+
+    _pass = (avgpool2d_forward, avgpool2d_backward)
+
+
+class Flatten(Layer):
+    """(N, C, H, W) → (N, C·H·W), the bridge from the feature maps to the fully connected layers."""
+
+    def forward(self, x: np.ndarray, train: bool = True) -> np.ndarray:
+        check_array(x, "x", ndim=(2, 3, 4, 5), floating=False)
+        self.cache = x.shape
+        return x.reshape(x.shape[0], -1)
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        shape = self._cached()
+        self.grads = {}
+        return dout.reshape(shape)

@@ -27,62 +27,20 @@ for average pooling; a pixel in several bins (of one level or of different level
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
+from .._contracts import bin_edges as _bin_edges
+from .._contracts import check_spp, check_spp_options
 from .._validate import check_array
 
 __all__ = ["spp_backward", "spp_bins", "spp_forward"]
 
-_MODES = ("max", "avg")
-_BINS = ("adaptive", "sppnet")
-
-
-def _bin_edges(size: int, n: int, bins: str) -> list[tuple[int, int]]:
-    """The ``n`` intervals ``[start, end)`` along an axis of length ``size`` (see the module docstring)."""
-    if bins == "adaptive":
-        return [((i * size) // n, -((-(i + 1) * size) // n)) for i in range(n)]      # floor, ceil
-    win, step = math.ceil(size / n), size // n                                       # the paper's window/stride
-    return [(i * step, i * step + win) for i in range(n)]
-
-
-def _check_levels(levels):
-    if isinstance(levels, (int, np.integer)) and not isinstance(levels, bool):
-        levels = (levels,)
-    try:
-        levels = tuple(levels)
-    except TypeError:
-        raise ValueError(f"levels: expected a sequence of positive ints such as (1, 2, 4), got {levels!r}") from None
-    if not levels or not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 1
-                             for n in levels):
-        raise ValueError(f"levels: expected a non-empty sequence of positive ints such as (1, 2, 4), got {levels!r}")
-    return tuple(int(n) for n in levels)
-
-
-def _check_spp(x, levels, mode, bins):
-    """Validate the arguments; return ``levels`` as a tuple of ints."""
-    check_array(x, "x", ndim=4)
-    levels = _check_levels(levels)
-    if mode not in _MODES:
-        raise ValueError(f"mode: expected one of {_MODES}, got {mode!r}")
-    if bins not in _BINS:
-        raise ValueError(f"bins: expected one of {_BINS}, got {bins!r}")
-    H, W = x.shape[2:]
-    if min(H, W) < max(levels):
-        raise ValueError(f"spatial pyramid pooling with levels {levels} needs H, W ≥ {max(levels)} so that every "
-                         f"bin holds a pixel; got x of shape {tuple(x.shape)}")
-    return levels
-
-
-def spp_bins(H: int, W: int, levels=(1, 2, 4), bins: str = "adaptive"):
+def spp_bins(H: int, W: int, levels=(1, 2, 4), bins: str = "adaptive") -> list[tuple[int, tuple[int, int], tuple[int, int]]]:
     """All bins in output order: a list of ``(level, (r0, r1), (c0, c1))``, one per (level, i, j).
 
     ``r0 ≤ r < r1``, ``c0 ≤ c < c1``; bin (i, j) of level n is entry ``Σ_{n' before n} n'² + i·n + j``.
     """
-    levels = _check_levels(levels)
-    if bins not in _BINS:
-        raise ValueError(f"bins: expected one of {_BINS}, got {bins!r}")
+    levels = check_spp_options(levels, "max", bins)
     if min(H, W) < max(levels):
         raise ValueError(f"levels {levels} need H, W ≥ {max(levels)}, got {H}×{W}")
     out = []
@@ -92,7 +50,7 @@ def spp_bins(H: int, W: int, levels=(1, 2, 4), bins: str = "adaptive"):
     return out
 
 
-def spp_forward(x, levels=(1, 2, 4), mode="max", bins="adaptive"):
+def spp_forward(x: np.ndarray, levels=(1, 2, 4), mode: str = "max", bins: str = "adaptive") -> tuple[np.ndarray, tuple]:
     """Spatial pyramid pooling of x (N, C, H, W) → (N, C·M), ``M = Σ_{n ∈ levels} n²``, for any H, W ≥ max(levels).
 
     Args:
@@ -104,7 +62,7 @@ def spp_forward(x, levels=(1, 2, 4), mode="max", bins="adaptive"):
     Returns:
         ``(out, cache)``: out (N, C·M) in x's dtype, ordered level by level, each level's (C, n, n) flattened.
     """
-    levels = _check_spp(x, levels, mode, bins)
+    levels = check_spp(x, levels, mode, bins)
     N, C, H, W = x.shape
     blocks, args = [], []
     for n in levels:
@@ -125,7 +83,7 @@ def spp_forward(x, levels=(1, 2, 4), mode="max", bins="adaptive"):
     return out, (x.shape, x.dtype, levels, mode, bins, args)
 
 
-def spp_backward(dout, cache):
+def spp_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
     """Backward of :func:`spp_forward`: ``dout`` (N, C·M) → ``dx`` (N, C, H, W).
 
     Max: each ``δ_{k,b}`` goes to the maximum of bin b in channel k; avg: ``δ_{k,b}/|bin b|`` to every pixel

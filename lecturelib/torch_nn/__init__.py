@@ -13,3 +13,4 @@ from .batchnorm import BatchNorm, BatchNormFunction, batch_norm
 from .dropout import Dropout, DropoutFunction, dropout
 from .lrn import LRN, LRNFunction, lrn
 from .spp import SpatialPyramidPool, SpatialPyramidPoolFunction, spatial_pyramid_pool
+from .residual import Residual

@@ -9,8 +9,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..numpy_nn.batchnorm import _check_inputs
-from ._common import check_tensor
+from .._contracts import check_batchnorm
 
 __all__ = ["BatchNorm", "BatchNormFunction", "batch_norm"]
 
@@ -61,18 +60,15 @@ class BatchNormFunction(torch.autograd.Function):
         return dx, dgamma, dbeta, None, None, None, None, None
 
 
-def batch_norm(x, gamma, beta, running_mean, running_var, train=True, momentum=0.1, eps=1e-5):
+def batch_norm(x: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor, running_mean: torch.Tensor | None,
+               running_var: torch.Tensor | None, train: bool = True, momentum: float = 0.1,
+               eps: float = 1e-5) -> torch.Tensor:
     """Batch normalization of ``x`` (N, D) or (N, C, H, W); ``gamma, beta`` (D,)/(C,).
 
     In training the batch statistics are used and ``running_mean``/``running_var`` ((D,)/(C,) tensors, or
     both ``None``) are updated in place; otherwise the running statistics are used.
     """
-    check_tensor(x, "x", ndim=(2, 4))
-    for name, v in [("gamma", gamma), ("beta", beta), ("running_mean", running_mean),
-                    ("running_var", running_var)]:
-        if v is not None or not name.startswith("running"):
-            check_tensor(v, name, ndim=1)
-    _check_inputs(x, gamma, beta, running_mean, running_var, train, momentum, eps)
+    check_batchnorm(x, gamma, beta, running_mean, running_var, train, momentum, eps, tensor=True)
     return BatchNormFunction.apply(x, gamma, beta, running_mean, running_var, bool(train), float(momentum),
                                    float(eps))
 
@@ -85,7 +81,7 @@ class BatchNorm(nn.Module):
     Uses batch statistics in ``train()`` mode and the running ones in ``eval()`` mode.
     """
 
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, device=None, dtype=None):
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, device=None, dtype=None) -> None:
         super().__init__()
         factory = {"device": device, "dtype": dtype}
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
@@ -98,7 +94,7 @@ class BatchNorm(nn.Module):
         self.running_mean.zero_()
         self.running_var.fill_(1)
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         return batch_norm(x, self.weight, self.bias, self.running_mean, self.running_var, self.training,
                           self.momentum, self.eps)
 

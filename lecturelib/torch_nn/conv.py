@@ -12,13 +12,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..numpy_nn.conv import _check_conv, _pair, conv_output_size
-from ._common import check_tensor
+from .._contracts import check_conv, conv_output_size, non_negative_pair, positive_pair
+from .._contracts import positive_int as _positive_int
 
 __all__ = ["Conv2d", "Conv2dFunction", "col2im", "conv2d", "im2col"]
 
 
-def im2col(x, kernel, stride, pad):
+def im2col(x: torch.Tensor, kernel: tuple[int, int], stride: tuple[int, int], pad: tuple[int, int]) -> torch.Tensor:
     """(C·HH·WW, N·H_out·W_out) matrix of receptive fields, as ``numpy_nn.im2col``: a strided view, one copy."""
     (HH, WW), (sh, sw), (ph, pw) = kernel, stride, pad
     N, C, H, W = x.shape
@@ -30,7 +30,8 @@ def im2col(x, kernel, stride, pad):
     return view.reshape(C * HH * WW, N * H_out * W_out)
 
 
-def col2im(cols, x_shape, kernel, stride, pad):
+def col2im(cols: torch.Tensor, x_shape: tuple[int, ...], kernel: tuple[int, int], stride: tuple[int, int],
+           pad: tuple[int, int]) -> torch.Tensor:
     """Adjoint of :func:`im2col`: add every column back onto its window (loop over the HH·WW offsets)."""
     (HH, WW), (sh, sw), (ph, pw) = kernel, stride, pad
     N, C, H, W = x_shape
@@ -80,7 +81,7 @@ class Conv2dFunction(torch.autograd.Function):
         return dx, dw, db, None, None
 
 
-def conv2d(x, w, b, stride=1, pad=0):
+def conv2d(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor, stride=1, pad=0) -> torch.Tensor:
     """Convolution ``u_{i,j,k'} = Σ_{m,n,k} W_{m,n,k,k'} z_{s·i+m, s·j+n, k} + b_{k'}`` (cross-correlation).
 
     Args:
@@ -89,12 +90,7 @@ def conv2d(x, w, b, stride=1, pad=0):
     Returns:
         (N, F, (H + 2·pad − HH)//stride + 1, (W + 2·pad − WW)//stride + 1), same dtype as ``x``.
     """
-    check_tensor(x, "x", ndim=4)
-    check_tensor(w, "w", ndim=4)
-    check_tensor(b, "b", ndim=1)
-    if not (x.device == w.device == b.device):
-        raise ValueError(f"x, w and b must be on one device; got x {x.device}, w {w.device}, b {b.device}")
-    stride, pad = _check_conv(x, w, b, stride, pad)
+    stride, pad, _ = check_conv(x, w, b, stride, pad, tensor=True)
     return Conv2dFunction.apply(x, w, b, stride, pad)
 
 
@@ -106,12 +102,13 @@ class Conv2d(nn.Module):
     """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, pad=0, device=None,
-                 dtype=None):
+                 dtype=None) -> None:
         super().__init__()
         factory = {"device": device, "dtype": dtype}
-        self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size = _pair(kernel_size, "kernel_size")
-        self.stride, self.pad = _pair(stride, "stride"), _pair(pad, "pad")
+        self.in_channels = _positive_int(in_channels, "in_channels")
+        self.out_channels = _positive_int(out_channels, "out_channels")
+        self.kernel_size = positive_pair(kernel_size, "kernel_size")
+        self.stride, self.pad = positive_pair(stride, "stride"), non_negative_pair(pad, "pad")
         self.weight = nn.Parameter(torch.empty(out_channels, in_channels, *self.kernel_size, **factory))
         self.bias = nn.Parameter(torch.empty(out_channels, **factory))
         self.reset_parameters()
@@ -121,7 +118,7 @@ class Conv2d(nn.Module):
         bound = 1 / math.sqrt(self.in_channels * self.kernel_size[0] * self.kernel_size[1])
         nn.init.uniform_(self.bias, -bound, bound)
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         return conv2d(x, self.weight, self.bias, self.stride, self.pad)
 
     def extra_repr(self) -> str:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..numpy_nn.dropout import _check_p
-from ._common import check_tensor
+from .._contracts import check_dropout_p
+from .._validate import check_array
 
 __all__ = ["Dropout", "DropoutFunction", "dropout"]
 
@@ -31,10 +31,10 @@ class DropoutFunction(torch.autograd.Function):
         return dout * mask, None
 
 
-def dropout(x, p, train=True):
+def dropout(x: torch.Tensor, p: float, train: bool = True) -> torch.Tensor:
     """Inverted dropout of ``x`` (any shape) with drop probability ``p`` ∈ [0, 1); ``x`` itself when not ``train``."""
-    check_tensor(x, "x")
-    p = _check_p(p)
+    check_array(x, "x", tensor=True)
+    p = check_dropout_p(p)
     if not train:
         return x
     return DropoutFunction.apply(x, p)
@@ -43,11 +43,11 @@ def dropout(x, p, train=True):
 class Dropout(nn.Module):
     """``nn.Module`` around :func:`dropout`; active in ``train()`` mode, the identity in ``eval()`` mode."""
 
-    def __init__(self, p: float = 0.5):
+    def __init__(self, p: float = 0.5) -> None:
         super().__init__()
-        self.p = _check_p(p)
+        self.p = check_dropout_p(p)
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         return dropout(x, self.p, self.training)
 
     def extra_repr(self) -> str:

@@ -11,7 +11,8 @@ import math
 import torch
 from torch import nn
 
-from ._common import check_tensor
+from .._contracts import check_linear
+from .._contracts import positive_int as _positive_int
 
 __all__ = ["LinearFunction", "linear", "Linear"]
 
@@ -34,16 +35,9 @@ class LinearFunction(torch.autograd.Function):
         return dz, dW, db
 
 
-def linear(z, W, b):
+def linear(z: torch.Tensor, W: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """``u = W^T z + b`` per row of ``z`` (N, D_in) with ``W`` (D_in, D_out), ``b`` (D_out,) → (N, D_out)."""
-    check_tensor(z, "z", ndim=2)
-    check_tensor(W, "W", ndim=2)
-    check_tensor(b, "b", ndim=1)
-    if z.shape[1] != W.shape[0]:
-        raise ValueError(f"z has {z.shape[1]} features per sample (shape {tuple(z.shape)}) but W expects "
-                         f"{W.shape[0]} inputs (shape {tuple(W.shape)}); W must be (D_in, D_out)")
-    if b.shape[0] != W.shape[1]:
-        raise ValueError(f"b has {b.shape[0]} entries but W has {W.shape[1]} outputs (shape {tuple(W.shape)})")
+    check_linear(z, W, b, tensor=True)
     return LinearFunction.apply(z, W, b)
 
 
@@ -53,10 +47,11 @@ class Linear(nn.Module):
     Initialised like ``torch.nn.Linear``: U(−1/√in, 1/√in) for weights and biases.
     """
 
-    def __init__(self, in_features: int, out_features: int, device=None, dtype=None):
+    def __init__(self, in_features: int, out_features: int, device=None, dtype=None) -> None:
         super().__init__()
         factory = {"device": device, "dtype": dtype}
-        self.in_features, self.out_features = in_features, out_features
+        self.in_features = _positive_int(in_features, "in_features")
+        self.out_features = _positive_int(out_features, "out_features")
         self.weight = nn.Parameter(torch.empty(in_features, out_features, **factory))
         self.bias = nn.Parameter(torch.empty(out_features, **factory))
         self.reset_parameters()
@@ -66,7 +61,7 @@ class Linear(nn.Module):
         nn.init.uniform_(self.weight, -bound, bound)
         nn.init.uniform_(self.bias, -bound, bound)
 
-    def forward(self, z):
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
         return linear(z, self.weight, self.bias)
 
     def extra_repr(self) -> str:

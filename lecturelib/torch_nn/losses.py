@@ -5,8 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .._validate import check_labels
-from ._common import check_tensor
+from .._contracts import check_labels_for
 
 __all__ = ["SoftmaxCrossEntropyFunction", "softmax_cross_entropy", "SoftmaxCrossEntropy"]
 
@@ -34,15 +33,14 @@ class SoftmaxCrossEntropyFunction(torch.autograd.Function):
         return du * dJ, None
 
 
-def softmax_cross_entropy(u, labels):
+def softmax_cross_entropy(u: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     """Mean softmax cross-entropy of scores ``u`` (N, K) against integer ``labels`` (N,); a scalar tensor."""
-    check_tensor(u, "u", ndim=2)
-    check_labels(labels, u.shape[0], u.shape[1])
+    check_labels_for(u, labels, tensor=True)
     return SoftmaxCrossEntropyFunction.apply(u, labels.to(device=u.device, dtype=torch.long))
 
 
 class SoftmaxCrossEntropy(nn.Module):
     """Module form of :func:`softmax_cross_entropy`."""
 
-    def forward(self, u, labels):
+    def forward(self, u: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         return softmax_cross_entropy(u, labels)

@@ -10,8 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..numpy_nn.lrn import _check_hyper
-from ._common import check_tensor
+from .._contracts import check_lrn
 
 __all__ = ["LRN", "LRNFunction", "lrn"]
 
@@ -48,22 +47,21 @@ class LRNFunction(torch.autograd.Function):
         return dx, None, None, None, None
 
 
-def lrn(x, n=5, k=2.0, alpha=1e-4, beta=0.75):
+def lrn(x: torch.Tensor, n: int = 5, k: float = 2.0, alpha: float = 1e-4, beta: float = 0.75) -> torch.Tensor:
     """Local response normalization of ``x`` (N, C, H, W) across ``n`` adjacent channels (AlexNet's formula)."""
-    check_tensor(x, "x", ndim=4)
-    _check_hyper(n, k, alpha, beta)
+    check_lrn(x, n, k, alpha, beta, tensor=True)
     return LRNFunction.apply(x, int(n), float(k), float(alpha), float(beta))
 
 
 class LRN(nn.Module):
     """``nn.Module`` around :func:`lrn` (AlexNet's defaults n = 5, k = 2, α = 1e-4, β = 0.75)."""
 
-    def __init__(self, n: int = 5, k: float = 2.0, alpha: float = 1e-4, beta: float = 0.75):
+    def __init__(self, n: int = 5, k: float = 2.0, alpha: float = 1e-4, beta: float = 0.75) -> None:
         super().__init__()
-        _check_hyper(n, k, alpha, beta)
+        check_lrn(None, n, k, alpha, beta)
         self.n, self.k, self.alpha, self.beta = n, k, alpha, beta
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         return lrn(x, self.n, self.k, self.alpha, self.beta)
 
     def extra_repr(self) -> str:

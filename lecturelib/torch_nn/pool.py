@@ -10,9 +10,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..numpy_nn.conv import _pair
-from ..numpy_nn.pool import _check_pool
-from ._common import check_tensor
+from .._contracts import check_pool, positive_pair
+from .._validate import check_array
 
 __all__ = [
     "AvgPool2d",
@@ -46,7 +45,7 @@ class MaxPool2dFunction(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x, size, stride, out_hw):
-        win = _windows(x, size, stride, out_hw).reshape(tuple(x.shape[:2]) + out_hw + (-1,))
+        win = _windows(x, size, stride, out_hw).reshape(tuple(x.shape[:2]) + out_hw + (size[0] * size[1],))
         arg = win.argmax(dim=-1)                    # first maximum in row-major order
         out = torch.gather(win, -1, arg[..., None])[..., 0]
         ctx.save_for_backward(arg)
@@ -81,27 +80,25 @@ class AvgPool2dFunction(torch.autograd.Function):
         return dx, None, None, None
 
 
-def max_pool2d(x, size=2, stride=2):
+def max_pool2d(x: torch.Tensor, size=2, stride=2) -> torch.Tensor:
     """Max pooling of x (N, C, H, W) over ``size`` windows every ``stride`` (ints or pairs) → (N, C, H_out, W_out).
 
     ``H_out = (H − size_h)//stride_h + 1``; the window must fit the input (no padding).
     """
-    check_tensor(x, "x", ndim=4)
-    size, stride, out_hw = _check_pool(x, size, stride)
+    size, stride, out_hw = check_pool(x, size, stride, tensor=True)
     return MaxPool2dFunction.apply(x, size, stride, out_hw)
 
 
-def avg_pool2d(x, size=2, stride=2):
+def avg_pool2d(x: torch.Tensor, size=2, stride=2) -> torch.Tensor:
     """Average pooling of x (N, C, H, W); arguments and shapes as :func:`max_pool2d`."""
-    check_tensor(x, "x", ndim=4)
-    size, stride, out_hw = _check_pool(x, size, stride)
+    size, stride, out_hw = check_pool(x, size, stride, tensor=True)
     return AvgPool2dFunction.apply(x, size, stride, out_hw)
 
 
 class _Pool2d(nn.Module):
-    def __init__(self, size=2, stride=2):
+    def __init__(self, size=2, stride=2) -> None:
         super().__init__()
-        self.size, self.stride = _pair(size, "size"), _pair(stride, "stride")
+        self.size, self.stride = positive_pair(size, "size"), positive_pair(stride, "stride")
 
     def extra_repr(self) -> str:
         return f"size={self.size}, stride={self.stride}"
@@ -111,20 +108,20 @@ class MaxPool2d(_Pool2d):
     """``nn.Module`` around :func:`max_pool2d`. Defaults follow the function (size 2, stride 2); note that
     ``torch.nn.MaxPool2d(k)`` defaults the stride to ``k`` instead, so pass both (``MaxPool2d(3, 2)``)."""
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         return max_pool2d(x, self.size, self.stride)
 
 
 class AvgPool2d(_Pool2d):
     """``nn.Module`` around :func:`avg_pool2d` (size 2, stride 2 by default)."""
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         return avg_pool2d(x, self.size, self.stride)
 
 
 class Flatten(nn.Module):
     """(N, C, H, W) → (N, C·H·W): the bridge from the last pooling layer to the fully connected layers."""
 
-    def forward(self, x):
-        check_tensor(x, "x", ndim=(2, 3, 4, 5), floating=False)
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_array(x, "x", ndim=(2, 3, 4, 5), floating=False, tensor=True)
         return x.reshape(x.shape[0], -1)

@@ -11,8 +11,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..numpy_nn.spp import _bin_edges, _check_levels, _check_spp
-from ._common import check_tensor
+from .._contracts import bin_edges as _bin_edges
+from .._contracts import check_spp, check_spp_options
 
 __all__ = ["SpatialPyramidPool", "SpatialPyramidPoolFunction", "spatial_pyramid_pool"]
 
@@ -68,15 +68,14 @@ class SpatialPyramidPoolFunction(torch.autograd.Function):
         return dx, None, None, None
 
 
-def spatial_pyramid_pool(x, levels=(1, 2, 4), mode="max", bins="adaptive"):
+def spatial_pyramid_pool(x: torch.Tensor, levels=(1, 2, 4), mode: str = "max", bins: str = "adaptive") -> torch.Tensor:
     """Spatial pyramid pooling of x (N, C, H, W) → (N, C·Σ n²) for any H, W ≥ max(levels).
 
     ``mode`` is ``"max"`` or ``"avg"``; ``bins`` is ``"adaptive"`` or ``"sppnet"`` (see the module docstring).
     The output is ordered level by level, each level's (C, n, n) flattened, like
     ``torch.cat([F.adaptive_max_pool2d(x, n).flatten(1) for n in levels], 1)``.
     """
-    check_tensor(x, "x", ndim=4)
-    levels = _check_spp(x, levels, mode, bins)
+    levels = check_spp(x, levels, mode, bins, tensor=True)
     return SpatialPyramidPoolFunction.apply(x, levels, mode, bins)
 
 
@@ -84,20 +83,16 @@ class SpatialPyramidPool(nn.Module):
     """``nn.Module`` around :func:`spatial_pyramid_pool`: the bridge from convolutional maps of any size to a
     fully connected layer with ``C·Σ n²`` inputs (``output_size(C)`` computes it)."""
 
-    def __init__(self, levels=(1, 2, 4), mode="max", bins="adaptive"):
+    def __init__(self, levels=(1, 2, 4), mode: str = "max", bins: str = "adaptive") -> None:
         super().__init__()
-        self.levels = _check_levels(levels)
-        if mode not in ("max", "avg"):
-            raise ValueError(f"mode: expected 'max' or 'avg', got {mode!r}")
-        if bins not in ("adaptive", "sppnet"):
-            raise ValueError(f"bins: expected 'adaptive' or 'sppnet', got {bins!r}")
+        self.levels = check_spp_options(levels, mode, bins)
         self.mode, self.bins = mode, bins
 
     def output_size(self, channels: int) -> int:
         """``k·M``: the number of outputs per sample for ``channels`` = k input maps."""
         return channels * sum(n * n for n in self.levels)
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         return spatial_pyramid_pool(x, self.levels, self.mode, self.bins)
 
     def extra_repr(self) -> str:

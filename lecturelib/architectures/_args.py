@@ -18,7 +18,7 @@ def check_int(value, name: str, minimum: int = 1) -> int:
 def check_choice(value, options: Collection, name: str):
     """``value`` if it is one of ``options``, else ``ValueError`` listing them."""
     if isinstance(value, bool) or value not in options:
-        raise ValueError(f"{name}: expected one of {sorted(options, key=str)}, got {value!r}")
+        raise ValueError(f"{name}: expected one of {list(options)}, got {value!r}")
     return value
 
 

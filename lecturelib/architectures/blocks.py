@@ -11,14 +11,18 @@ Parameter names are torchvision's (``conv1``, ``bn1``, …, ``downsample.0``, ``
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from ._args import check_choice, check_int
+from ._init import init_he_fan_out
 from ._layers import TorchLayers, layer_set
 
-__all__ = ["BasicBlock", "Bottleneck", "PadShortcut", "PlainBlock", "ResidualBlock", "make_stage"]
+__all__ = ["BasicBlock", "Bottleneck", "PadShortcut", "PlainBlock", "ResidualBlock", "make_stage",
+           "stacked_network"]
 
 SHORTCUTS = ("projection", "pad")
 
@@ -148,3 +152,21 @@ def make_stage(block: type[nn.Module], in_channels: int, channels: int, num_bloc
         blocks.append(block(in_channels, channels, stride if i == 0 else 1, **block_args))
         in_channels = channels * block.expansion
     return nn.Sequential(*blocks), in_channels
+
+
+def stacked_network(stem: list[tuple[str, nn.Module]], stem_channels: int, block: type[nn.Module],
+                    widths: tuple[int, ...], counts: tuple[int, ...], num_classes: int, impl: str,
+                    **block_args) -> nn.Sequential:
+    """``stem`` – ``layer1``, ``layer2``, … (``counts[i]`` blocks of width ``widths[i]``; every stage after the
+    first halves the map) – global average pooling – ``flatten`` – ``fc``, initialised as torchvision's ResNet."""
+    L = layer_set(impl)
+    layers, channels = list(stem), stem_channels
+    for index, (width, count) in enumerate(zip(widths, counts), start=1):
+        stage, channels = make_stage(block, channels, width, count, 1 if index == 1 else 2, impl=impl,
+                                     **block_args)
+        layers.append((f"layer{index}", stage))
+    layers += [("avgpool", L.adaptive_avg_pool((1, 1))), ("flatten", L.flatten()),
+               ("fc", L.linear(channels, num_classes))]
+    model = nn.Sequential(OrderedDict(layers))
+    init_he_fan_out(model)
+    return model

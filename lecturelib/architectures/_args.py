@@ -17,9 +17,18 @@ def check_int(value, name: str, minimum: int = 1) -> int:
 
 def check_choice(value, options: Collection, name: str):
     """``value`` if it is one of ``options``, else ``ValueError`` listing them."""
-    if isinstance(value, bool) or value not in options:
+    try:
+        known = not isinstance(value, bool) and value in options
+    except TypeError:  # an unhashable value cannot be a dict key
+        known = False
+    if not known:
         raise ValueError(f"{name}: expected one of {list(options)}, got {value!r}")
     return value
+
+
+def check_int_choice(value, options: Collection, name: str) -> int:
+    """An ``int`` among ``options`` (so ``16.0`` is refused with a ``TypeError`` rather than taken for 16)."""
+    return check_choice(check_int(value, name), options, name)
 
 
 def check_probability(value, name: str) -> float:

@@ -28,7 +28,8 @@ from collections import OrderedDict
 
 from torch import nn
 
-from ._args import check_bool, check_channels, check_choice, check_int, check_probability
+from ._args import (check_bool, check_channels, check_choice, check_int, check_int_choice,
+                    check_probability)
 from ._layers import TorchLayers, layer_set
 from ._shapes import window_output_size
 
@@ -180,7 +181,7 @@ def alexnet_small(num_classes: int = 10, in_channels: int = 1, input_size: int =
         check_int(value, name)
     check_int(input_size, "input_size")
     check_choice(activation, ("relu", "tanh"), "activation")
-    check_choice(pool_size, (2, 3), "pool_size")
+    check_int_choice(pool_size, (2, 3), "pool_size")
     check_bool(lrn, "lrn")
     dropout = check_probability(dropout, "dropout")
     widths = check_channels(channels, "channels", 5)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from torch import nn
 
-from ._args import check_choice, check_int
+from ._args import check_int, check_int_choice
 from ._layers import layer_set
 from .blocks import BasicBlock, Bottleneck, stacked_network
 
@@ -37,7 +37,7 @@ def resnet(depth: int = 18, num_classes: int = 1000, impl: str = "torch") -> nn.
 
     Initialised as torchvision does: He (fan-out) convolutions, batch norm γ = 1, β = 0, PyTorch's default fc.
     """
-    check_choice(depth, RESNET_CONFIGS, "depth")
+    check_int_choice(depth, RESNET_CONFIGS, "depth")
     check_int(num_classes, "num_classes")
     L = layer_set(impl)
     block, counts = RESNET_CONFIGS[depth]

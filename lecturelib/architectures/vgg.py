@@ -12,7 +12,7 @@ from collections import OrderedDict
 
 from torch import nn
 
-from ._args import check_bool, check_choice, check_int
+from ._args import check_bool, check_int, check_int_choice
 from ._init import init_he_fan_out
 from ._layers import TorchLayers, layer_set
 
@@ -59,7 +59,7 @@ def vgg(depth: int = 16, batch_norm: bool = False, num_classes: int = 1000, impl
         With 1000 classes VGG-11/13/16/19 have 132,863,336 / 133,047,848 / 138,357,544 / 143,667,240
         parameters. Initialised as torchvision does (He fan-out convolutions, N(0, 0.01²) linear layers).
     """
-    check_choice(depth, VGG_CONFIGS, "depth")
+    check_int_choice(depth, VGG_CONFIGS, "depth")
     check_bool(batch_norm, "batch_norm")
     check_int(num_classes, "num_classes")
     L = layer_set(impl)

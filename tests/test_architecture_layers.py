@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -157,3 +158,46 @@ def test_block_shapes_and_projections(impl):
     assert bottleneck(x).shape == (2, 32, 4, 4)
     assert bottleneck.conv2.stride in (2, (2, 2))       # ResNet v1.5: the stride on the 3×3 convolution
     assert Bottleneck(32, 8, impl=impl).downsample is None
+
+
+@pytest.mark.parametrize("in_channels,out_channels,stride,train",
+                         [(6, 6, 1, True), (4, 8, 2, True), (6, 6, 1, False), (4, 8, 2, False)],
+                         ids=["identity-train", "projection-train", "identity-eval", "projection-eval"])
+def test_numpy_residual_block_matches_autograd(in_channels, out_channels, stride, train):
+    """The NumPy block's forward, backward and running statistics equal BasicBlock's under autograd."""
+    from lecturelib.architectures.numpy_residual import residual_block_backward, residual_block_forward
+
+    torch.manual_seed(0)
+    block = BasicBlock(in_channels, out_channels, stride).double().train(train)
+    with torch.no_grad():
+        for name, t in block.state_dict().items():
+            if t.is_floating_point() and t.ndim == 1:   # γ, β and running statistics away from 1 and 0
+                t.copy_(0.5 + torch.rand(t.shape, dtype=t.dtype) if name.endswith(("weight", "var"))
+                        else 0.1 * torch.randn(t.shape, dtype=t.dtype))
+    state = {k: t.detach().numpy().copy() for k, t in block.state_dict().items()}
+    params = {k: state[k] for k, _ in block.named_parameters()}
+    buffers = {k: v for k, v in state.items() if "running" in k}
+    x = _x(3, in_channels, 8, 8)
+    upstream = _x(3, out_channels, 8 // stride, 8 // stride, seed=1)
+    xt = x.clone().requires_grad_()
+    y_ref = block(xt)
+    y_ref.backward(upstream)
+    y, cache = residual_block_forward(x.numpy(), params, buffers, stride, train)
+    dx, grads = residual_block_backward(upstream.numpy(), cache)
+    assert _rel_err(torch.from_numpy(y), y_ref) < TOL
+    assert _rel_err(torch.from_numpy(dx), xt.grad) < TOL
+    assert set(grads) == set(params)
+    for name, p in block.named_parameters():
+        assert _rel_err(torch.from_numpy(grads[name]), p.grad) < TOL, name
+    for name, v in buffers.items():
+        assert _rel_err(torch.from_numpy(v), block.state_dict()[name]) < TOL, name
+    assert (block.downsample is None) == (in_channels == out_channels)
+
+
+def test_numpy_residual_block_refuses_an_identity_that_cannot_fit():
+    from lecturelib.architectures.numpy_residual import residual_block_forward
+
+    block = BasicBlock(4, 8, 2)
+    params = {k: t.detach().numpy() for k, t in block.named_parameters() if not k.startswith("downsample")}
+    with pytest.raises(ValueError, match="identity shortcut"):
+        residual_block_forward(np.zeros((1, 4, 6, 6)), params, {}, stride=2)

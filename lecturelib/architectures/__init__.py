@@ -18,12 +18,16 @@ builder                                paper                                    
 ``alexnet_small()``                    AlexNet's structure for 28×28 inputs
 ``resnet_cifar(depth)``, ``plain_net(depth)``  He et al., 2016, §4.2 (depth 6n + 2)
 =====================================  ==========================================  =====================
+
+:func:`residual_block_forward` / :func:`residual_block_backward` are the basic residual block in NumPy (built
+from :mod:`lecturelib.numpy_nn`), with :class:`BasicBlock`'s parameter names.
 """
 
 from .alexnet import ALEXNET_PAPER_NEURONS, alexnet, alexnet_small
 from .blocks import BasicBlock, Bottleneck, PlainBlock, ResidualBlock
 from .googlenet import GoogLeNet, GoogLeNetOutputs, googlenet
 from .nin import nin
+from .numpy_residual import residual_block_backward, residual_block_forward
 from .resnet import resnet
 from .resnet_cifar import plain_net, resnet_cifar
 from .vgg import VGG_CONFIGS, vgg
@@ -42,6 +46,8 @@ __all__ = [
     "googlenet",
     "nin",
     "plain_net",
+    "residual_block_backward",
+    "residual_block_forward",
     "resnet",
     "resnet_cifar",
     "vgg",

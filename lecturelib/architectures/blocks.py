@@ -61,6 +61,12 @@ def _check_block_args(in_channels, channels, stride) -> None:
     check_int(stride, "stride")
 
 
+def _add_shortcut(block: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """``relu(F(x) + shortcut(x))``; ``F`` first, so that summaries list the layers in reading order."""
+    residual = block.residual(x)
+    return block.relu(residual + (x if block.downsample is None else block.downsample(x)))
+
+
 class PlainBlock(nn.Module):
     """Two 3×3 convolutions with batch norm: ``y = relu(bn2(conv2(relu(bn1(conv1(x))))))``, no shortcut.
 
@@ -100,8 +106,7 @@ class BasicBlock(PlainBlock):
         self.downsample = _shortcut(shortcut, in_channels, channels, stride, layer_set(impl))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        identity = x if self.downsample is None else self.downsample(x)
-        return self.relu(self.residual(x) + identity)
+        return _add_shortcut(self, x)
 
 
 #: The course's name for the basic residual block ``y = h(F(x) + shortcut(x))``.
@@ -139,8 +144,7 @@ class Bottleneck(nn.Module):
         return self.bn3(self.conv3(x))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        identity = x if self.downsample is None else self.downsample(x)
-        return self.relu(self.residual(x) + identity)
+        return _add_shortcut(self, x)
 
 
 def make_stage(block: type[nn.Module], in_channels: int, channels: int, num_blocks: int, stride: int,

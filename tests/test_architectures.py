@@ -425,3 +425,30 @@ def test_bad_arguments_say_what_was_expected(key):
         call()
     for word in words:
         assert word in str(info.value), (word, str(info.value))
+
+
+FIT = {  # id: (builder, Adam's learning rate, steps): batch norm takes a larger rate and fewer steps
+    "plain-8": (lambda: plain_net(8, width=8), 1e-2, 20),
+    "resnet-8": (lambda: resnet_cifar(8, width=8), 1e-2, 20),
+    "alexnet-small": (lambda: alexnet_small(dropout=0.0), 1e-3, 40),
+}
+
+
+@pytest.mark.parametrize("key", list(FIT), ids=list(FIT))
+def test_small_networks_fit_a_small_batch(key):
+    """A few Adam steps on 32 noisy 28×28 images of ten class templates cut the training loss to under a
+    quarter (the networks learn from their initialisation; seeds 0–2 reach 0.02–0.09 of the first loss)."""
+    build, lr, steps = FIT[key]
+    torch.manual_seed(0)
+    model = build()
+    y = torch.arange(32) % 10
+    x = 0.5 * torch.rand(10, 1, 28, 28)[y] + 0.5 * torch.rand(32, 1, 28, 28)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    losses = []
+    for _ in range(steps):
+        optimizer.zero_grad()
+        loss = nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        optimizer.step()
+        losses.append(float(loss.detach()))
+    assert losses[-1] < 0.25 * losses[0], losses

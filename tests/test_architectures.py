@@ -54,6 +54,7 @@ COUNTS = {  # id: (builder of impl, parameters as published / as torchvision rep
     "resnet152": (lambda impl: resnet(152, impl=impl), 60_192_808),
     "nin-cifar10": (lambda impl: nin(10, in_channels=3, impl=impl), 966_986),
     "resnet20-cifar10": (lambda impl: resnet_cifar(20, in_channels=3, impl=impl), 269_722),
+    "alexnet-small": (lambda impl: alexnet_small(impl=impl), 163_146),   # the count lecturelib.architectures cites
 }
 
 

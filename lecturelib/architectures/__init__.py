@@ -6,18 +6,18 @@ parameter names and shapes, so the two load each other's ``state_dict``. The Ima
 ``state_dict`` names and shapes of ``torchvision.models`` (AlexNet's ``variant="torchvision"``, VGG, GoogLeNet,
 ResNet), so weights trained with torchvision load into them.
 
-=====================================  ==========================================  =====================
-builder                                paper                                       parameters (1000 cl.)
-=====================================  ==========================================  =====================
-``alexnet(variant="paper")``           Krizhevsky, Sutskever & Hinton, 2012        60,965,224
-``alexnet(variant="torchvision")``     torchvision's single tower                  61,100,840
-``vgg(11 / 13 / 16 / 19)``             Simonyan & Zisserman, 2015                  132.9 / 133.0 / 138.4 / 143.7 M
-``nin()``                              Lin, Chen & Yan, 2014                       966,986 (10 classes)
-``googlenet()``                        Szegedy et al., 2015                        6,624,904
-``resnet(18 / 34 / 50 / 101 / 152)``   He, Zhang, Ren & Sun, 2016                  11.7 / 21.8 / 25.6 / 44.5 / 60.2 M
-``alexnet_small()``                    AlexNet's structure for 28×28 inputs
-``resnet_cifar(depth)``, ``plain_net(depth)``  He et al., 2016, §4.2 (depth 6n + 2)
-=====================================  ==========================================  =====================
+=============================================  ====================================  ==================================
+builder                                        paper                                 parameters (1000 classes)
+=============================================  ====================================  ==================================
+``alexnet(variant="paper")``                   Krizhevsky, Sutskever & Hinton, 2012  60,965,224
+``alexnet(variant="torchvision")``             torchvision's single tower            61,100,840
+``vgg(11 / 13 / 16 / 19)``                     Simonyan & Zisserman, 2015            132.9 / 133.0 / 138.4 / 143.7 M
+``nin()``                                      Lin, Chen & Yan, 2014                 966,986 (10 classes)
+``googlenet()``                                Szegedy et al., 2015                  6,624,904
+``resnet(18 / 34 / 50 / 101 / 152)``           He, Zhang, Ren & Sun, 2016            11.7 / 21.8 / 25.6 / 44.5 / 60.2 M
+``alexnet_small()``                            AlexNet's structure for 28×28 inputs  163,146 (10 classes)
+``resnet_cifar(depth)``, ``plain_net(depth)``  He et al., 2016, §4.2 (depth 6n + 2)  0.27 M for depth 20
+=============================================  ====================================  ==================================
 
 :func:`residual_block_forward` / :func:`residual_block_backward` are the basic residual block in NumPy (built
 from :mod:`lecturelib.numpy_nn`), with :class:`BasicBlock`'s parameter names.

@@ -6,16 +6,16 @@ after the first block, 3×3 average pooling (stride 2) and dropout 0.5 after the
 convolution has one map per class, and global average pooling turns each map into that class's score (the
 published model keeps the ReLU on these maps).
 
-=========  ===================================  ======================================
-block      layers                               output for (N, 3, 32, 32) / (N, 1, 28, 28)
-=========  ===================================  ======================================
-mlpconv1   5×5 192 (pad 2), 1×1 160, 1×1 96     (96, 32, 32) / (96, 28, 28)
-pool1      max 3×3 / 2, dropout 0.5             (96, 15, 15) / (96, 13, 13)
-mlpconv2   5×5 192 (pad 2), 1×1 192, 1×1 192    (192, 15, 15) / (192, 13, 13)
-pool2      average 3×3 / 2, dropout 0.5         (192, 7, 7) / (192, 6, 6)
-mlpconv3   3×3 192 (pad 1), 1×1 192, 1×1 classes  (classes, 7, 7) / (classes, 6, 6)
-gap        global average pooling, flatten      (classes,)
-=========  ===================================  ======================================
+========  =====================================  ==========================================
+block     layers                                 output for (N, 3, 32, 32) / (N, 1, 28, 28)
+========  =====================================  ==========================================
+mlpconv1  5×5 192 (pad 2), 1×1 160, 1×1 96       (96, 32, 32) / (96, 28, 28)
+pool1     max 3×3 / 2, dropout 0.5               (96, 15, 15) / (96, 13, 13)
+mlpconv2  5×5 192 (pad 2), 1×1 192, 1×1 192      (192, 15, 15) / (192, 13, 13)
+pool2     average 3×3 / 2, dropout 0.5           (192, 7, 7) / (192, 6, 6)
+mlpconv3  3×3 192 (pad 1), 1×1 192, 1×1 classes  (classes, 7, 7) / (classes, 6, 6)
+gap       global average pooling, flatten        (classes,)
+========  =====================================  ==========================================
 
 With 3 input channels and 10 classes: 966,986 parameters.
 """

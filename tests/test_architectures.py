@@ -453,3 +453,16 @@ def test_small_networks_fit_a_small_batch(key):
         optimizer.step()
         losses.append(float(loss.detach()))
     assert losses[-1] < 0.25 * losses[0], losses
+
+
+@pytest.mark.parametrize("key", ["alexnet-small", "nin", "resnet-cifar-8"], ids=["alexnet-small", "nin", "resnet-cifar-8"])
+def test_summary_is_the_same_for_both_impls(key):
+    """Same rows (names, shapes, neurons, parameters, multiply–adds) whichever layer set built the network."""
+    build, _ = SMALL[key]
+    rows = {}
+    for impl in IMPLS:
+        torch.manual_seed(0)
+        rows[impl] = [{k: v for k, v in r.items() if k != "type"}
+                      for r in summary(build(impl), (1, 28, 28), print_table=False).rows]
+    assert rows["lecturelib"] == rows["torch"]
+    assert sum(r["macs"] for r in rows["torch"]) > 0

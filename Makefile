@@ -38,7 +38,7 @@ test: unit nbval perturbed stubs book browser
 
 unit: $(STAMP)
 	$(PY) tools/check_collection.py
-	OMP_WAIT_POLICY=PASSIVE $(PY) -m pytest tests -n $(JOBS) -m "not browser"
+	$(NB_ENV) $(PY) -m pytest tests -n $(JOBS) -m "not browser"
 
 ## make nbval: re-execute every chapter and compare its exact outputs with the stored ones
 nbval: $(STAMP)

@@ -1,4 +1,4 @@
-"""The lecturelib.torch_nn-based layers of lecturelib.architectures equal their torch.nn namesakes (float64)."""
+"""The lecturelib.torch_nn-based layers of lecturelib.models equal their torch.nn namesakes (float64)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import pytest
 import torch
 from torch import nn
 
-from lecturelib.architectures import _lecturelib_layers as lll
-from lecturelib.architectures._layers import layer_set
-from lecturelib.architectures._shapes import window_output_size
-from lecturelib.architectures.blocks import BasicBlock, Bottleneck, PadShortcut, PlainBlock
+from lecturelib.models import _lecturelib_layers as lll
+from lecturelib.models._layers import layer_set
+from lecturelib.models._shapes import window_output_size
+from lecturelib.models.blocks import BasicBlock, Bottleneck, PadShortcut, PlainBlock
 
 TOL = 1e-12   # float64: the two implementations sum in different orders, so agreement is to round-off
 
@@ -165,7 +165,7 @@ def test_block_shapes_and_projections(impl):
                          ids=["identity-train", "projection-train", "identity-eval", "projection-eval"])
 def test_numpy_residual_block_matches_autograd(in_channels, out_channels, stride, train):
     """The NumPy block's forward, backward and running statistics equal BasicBlock's under autograd."""
-    from lecturelib.architectures.numpy_residual import residual_block_backward, residual_block_forward
+    from lecturelib.numpy_nn import residual_block_backward, residual_block_forward
 
     torch.manual_seed(0)
     block = BasicBlock(in_channels, out_channels, stride).double().train(train)
@@ -195,7 +195,7 @@ def test_numpy_residual_block_matches_autograd(in_channels, out_channels, stride
 
 
 def test_numpy_residual_block_refuses_an_identity_that_cannot_fit():
-    from lecturelib.architectures.numpy_residual import residual_block_forward
+    from lecturelib.numpy_nn import residual_block_forward
 
     block = BasicBlock(4, 8, 2)
     params = {k: t.detach().numpy() for k, t in block.named_parameters() if not k.startswith("downsample")}

@@ -1,4 +1,4 @@
-"""lecturelib.architectures: published parameter counts, torchvision's state_dict layouts, shapes, multiply–adds,
+"""lecturelib.models: published parameter counts, torchvision's state_dict layouts, shapes, multiply–adds,
 and the lecturelib.torch_nn twin of every network computing what the torch.nn one computes."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from lecturelib.architectures import (ALEXNET_PAPER_NEURONS, GoogLeNetOutputs, alexnet, alexnet_small, googlenet,
+from lecturelib.models import (ALEXNET_PAPER_NEURONS, GoogLeNetOutputs, alexnet, alexnet_small, googlenet,
                                       nin, plain_net, resnet, resnet_cifar, vgg)
 from lecturelib.models import summary
 
@@ -54,7 +54,7 @@ COUNTS = {  # id: (builder of impl, parameters as published / as torchvision rep
     "resnet152": (lambda impl: resnet(152, impl=impl), 60_192_808),
     "nin-cifar10": (lambda impl: nin(10, in_channels=3, impl=impl), 966_986),
     "resnet20-cifar10": (lambda impl: resnet_cifar(20, in_channels=3, impl=impl), 269_722),
-    "alexnet-small": (lambda impl: alexnet_small(impl=impl), 163_146),   # the count lecturelib.architectures cites
+    "alexnet-small": (lambda impl: alexnet_small(impl=impl), 163_146),   # the count lecturelib.models cites
 }
 
 

@@ -25,3 +25,4 @@ from .optim import AdaGrad, Adam, Momentum, Nesterov, RMSProp
 from .spp import spp_backward, spp_bins, spp_forward
 from .sequential import Sequential
 from .residual import Residual
+from .residual_block import residual_block_backward, residual_block_forward

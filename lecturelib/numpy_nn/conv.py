@@ -42,6 +42,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from .._contracts import (check_col2im, check_conv, check_im2col, conv_output_size, non_negative_pair, positive_int,
                           positive_pair)
 from .._validate import check_array
+from .._contracts import IntOrPair
 from .init import init_std
 from .layer import Layer
 
@@ -80,7 +81,7 @@ def _check_dout(dout, cache):
 
 # --- naive: loops over the lecture's indices -------------------------------------------------------------
 
-def conv2d_forward_naive(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride=1, pad=0) -> tuple[np.ndarray, tuple]:
+def conv2d_forward_naive(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: IntOrPair = 1, pad: IntOrPair = 0) -> tuple[np.ndarray, tuple]:
     """Convolution by loops over the lecture's indices (slow; for teaching and as an oracle).
 
     ``u_{i,j,k'} = Σ_{m,n,k} W_{m,n,k,k'} z_{s·i+m, s·j+n, k} + b_{k'}``: the loops run over the output
@@ -159,7 +160,7 @@ def conv2d_backward_naive(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, n
 
 # --- im2col ----------------------------------------------------------------------------------------------
 
-def im2col(x: np.ndarray, kernel, stride=1, pad=0) -> np.ndarray:
+def im2col(x: np.ndarray, kernel: IntOrPair, stride: IntOrPair = 1, pad: IntOrPair = 0) -> np.ndarray:
     """Copy every receptive field of ``x`` into one column of a matrix.
 
     Args:
@@ -179,7 +180,7 @@ def im2col(x: np.ndarray, kernel, stride=1, pad=0) -> np.ndarray:
     return _im2col(x, kernel, stride, pad, out_hw)
 
 
-def _im2col(x, kernel, stride, pad, out_hw):
+def _im2col(x, kernel: IntOrPair, stride, pad, out_hw):
     (HH, WW), (sh, sw), (ph, pw), (H_out, W_out) = kernel, stride, pad, out_hw
     N, C = x.shape[:2]
     # read-only view (N, C, H_out, W_out, HH, WW): [s, k, i, j, m, n] = z[s, k, sh·i + m, sw·j + n]
@@ -187,7 +188,7 @@ def _im2col(x, kernel, stride, pad, out_hw):
     return windows.transpose(1, 4, 5, 0, 2, 3).reshape(C * HH * WW, N * H_out * W_out)  # the one copy
 
 
-def col2im(cols: np.ndarray, x_shape, kernel, stride=1, pad=0) -> np.ndarray:
+def col2im(cols: np.ndarray, x_shape: tuple[int, ...], kernel: IntOrPair, stride: IntOrPair = 1, pad: IntOrPair = 0) -> np.ndarray:
     """Adjoint of :func:`im2col`: add every column back onto the window it came from.
 
     Args:
@@ -204,7 +205,7 @@ def col2im(cols: np.ndarray, x_shape, kernel, stride=1, pad=0) -> np.ndarray:
     return _col2im(cols, x_shape, kernel, stride, pad, out_hw)
 
 
-def _col2im(cols, x_shape, kernel, stride, pad, out_hw):
+def _col2im(cols, x_shape: tuple[int, ...], kernel: IntOrPair, stride, pad, out_hw):
     (HH, WW), (sh, sw), (ph, pw), (H_out, W_out) = kernel, stride, pad, out_hw
     N, C, H, W = x_shape
     cols = cols.reshape(C, HH, WW, N, H_out, W_out)
@@ -218,7 +219,7 @@ def _col2im(cols, x_shape, kernel, stride, pad, out_hw):
     return dxp
 
 
-def _col2im_batch_last(cols, x_shape, kernel, stride, pad, out_hw):
+def _col2im_batch_last(cols, x_shape: tuple[int, ...], kernel: IntOrPair, stride, pad, out_hw):
     """:func:`col2im` for columns ordered (i, j, sample) — cols (C·HH·WW, H_out·W_out·N) — returning (N, C, H, W).
 
     The sums are accumulated in a (C, H_p, W_p, N) array, whose kernel-offset slices have contiguous rows of
@@ -234,7 +235,7 @@ def _col2im_batch_last(cols, x_shape, kernel, stride, pad, out_hw):
     return np.ascontiguousarray(dxp[:, ph:ph + H, pw:pw + W].transpose(3, 0, 1, 2))
 
 
-def conv2d_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride=1, pad=0) -> tuple[np.ndarray, tuple]:
+def conv2d_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: IntOrPair = 1, pad: IntOrPair = 0) -> tuple[np.ndarray, tuple]:
     """Convolution as one matrix product (im2col).
 
     ``U = W_mat · cols + b`` with ``W_mat = w.reshape(F, C·HH·WW)`` and ``cols = im2col(x)``
@@ -297,7 +298,7 @@ class Conv2d(Layer):
     :func:`conv2d_forward_naive` (slow, for checking). Forward x (N, K, H, W) → (N, K', H_out, W_out).
     """
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, pad=0, init="he",
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: IntOrPair, stride: IntOrPair = 1, pad: IntOrPair = 0, init: str | float = "he",
                  naive: bool = False) -> None:
         super().__init__()
         self.in_channels = positive_int(in_channels, "in_channels")

@@ -14,6 +14,7 @@ from torch import nn
 
 from .._contracts import check_conv, conv_output_size, non_negative_pair, positive_pair
 from .._contracts import positive_int as _positive_int
+from .._contracts import IntOrPair
 
 __all__ = ["Conv2d", "Conv2dFunction", "col2im", "conv2d", "im2col"]
 
@@ -98,7 +99,7 @@ class Conv2dFunction(torch.autograd.Function):
         return dx, dw, db, None, None
 
 
-def conv2d(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor, stride=1, pad=0) -> torch.Tensor:
+def conv2d(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor, stride: IntOrPair = 1, pad: IntOrPair = 0) -> torch.Tensor:
     """Convolution ``u_{i,j,k'} = Σ_{m,n,k} W_{m,n,k,k'} z_{s·i+m, s·j+n, k} + b_{k'}`` (cross-correlation).
 
     Args:
@@ -118,8 +119,8 @@ class Conv2d(nn.Module):
     and biases U(−1/√fan_in, 1/√fan_in), ``fan_in = in_channels·kh·kw``.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, pad=0, device=None,
-                 dtype=None) -> None:
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: IntOrPair, stride: IntOrPair = 1, pad: IntOrPair = 0, device: torch.device | str | None = None,
+                 dtype: torch.dtype | None = None) -> None:
         super().__init__()
         factory = {"device": device, "dtype": dtype}
         self.in_channels = _positive_int(in_channels, "in_channels")

@@ -27,10 +27,11 @@ import torch.nn.functional as F
 from lecturelib import numpy_nn as nnp
 from lecturelib import torch_nn as tnn
 
-# name, N, C, H (=W), F, kernel, stride, pad
+# name, N, C, H (=W), F, kernel, stride, pad; the 3×3 16→32 layer is the one issue 8 measured
 LAYERS = [
     ("LeNet conv1", 64, 1, 28, 6, 5, 1, 2),
     ("LeNet conv2", 64, 6, 14, 16, 5, 1, 0),
+    ("3×3 layer", 64, 16, 28, 32, 3, 1, 1),
     ("AlexNet conv1", 8, 3, 227, 96, 11, 4, 0),
     ("AlexNet conv2", 8, 96, 27, 256, 5, 1, 2),
     ("AlexNet conv3", 8, 256, 13, 384, 3, 1, 1),

@@ -42,6 +42,8 @@ __all__ = [
 ]
 
 Pair = tuple[int, int]
+IntOrPair = int | tuple[int, int]  # a size given as one int (square) or as (height, width)
+Seed = int | np.random.Generator | None  # an ``rng`` argument, resolved by ``_random.as_generator``
 SPP_MODES = ("max", "avg")
 SPP_BINS = ("adaptive", "sppnet")
 

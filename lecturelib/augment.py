@@ -31,6 +31,7 @@ import numpy as np
 
 from ._random import as_generator
 from ._validate import check_array
+from ._contracts import Seed
 
 __all__ = ["horizontal_flip", "mean_normalize", "pca_color_augment", "random_crop", "rgb_pca", "ten_crop"]
 
@@ -53,7 +54,7 @@ def _size2(size, name="size"):
     return int(size[0]), int(size[1])
 
 
-def random_crop(x: np.ndarray, size: int | tuple[int, int], rng=None, pad: int = 0,
+def random_crop(x: np.ndarray, size: int | tuple[int, int], rng: Seed = None, pad: int = 0,
                 return_offsets: bool = False) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Crop a random ``size`` window out of every image (independently), after optional zero padding.
 
@@ -89,7 +90,7 @@ def random_crop(x: np.ndarray, size: int | tuple[int, int], rng=None, pad: int =
     return out
 
 
-def horizontal_flip(x: np.ndarray, rng=None, p: float = 0.5,
+def horizontal_flip(x: np.ndarray, rng: Seed = None, p: float = 0.5,
                     return_mask: bool = False) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Mirror each image left–right (along W) independently with probability ``p``.
 
@@ -163,7 +164,7 @@ def rgb_pca(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return eigvals[order], eigvecs[:, order]
 
 
-def pca_color_augment(images: np.ndarray, rng=None, std: float = 0.1, eigvals: np.ndarray | None = None,
+def pca_color_augment(images: np.ndarray, rng: Seed = None, std: float = 0.1, eigvals: np.ndarray | None = None,
                       eigvecs: np.ndarray | None = None,
                       return_alpha: bool = False) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """AlexNet's PCA colour augmentation ``I_xy ← I_xy + [p_1 p_2 p_3][α_1λ_1, α_2λ_2, α_3λ_3]^T``.

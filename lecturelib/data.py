@@ -52,6 +52,7 @@ import zlib
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 __all__ = [
     "FASHION_MNIST_CLASSES",
@@ -537,7 +538,7 @@ def _subset(y: np.ndarray, n, rng: np.random.Generator, stratified: bool) -> np.
     return np.sort(perm[chosen])
 
 
-def fashion_mnist_arrays(n_train: int | None = None, n_test: int | None = None, dtype=np.float32,
+def fashion_mnist_arrays(n_train: int | None = None, n_test: int | None = None, dtype: DTypeLike = np.float32,
                          flatten: bool = False, seed: int = 0, *, stratified: bool = True,
                          data_dir: str | os.PathLike | None = None,
                          download: bool = True) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:

@@ -14,8 +14,14 @@ Images may be NumPy arrays or torch tensors, in any of the layouts the course us
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:  # matplotlib is imported lazily, when a function draws
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = ["as_image_batch", "bar_chart", "examples_per_class", "show_image_grid"]
 
@@ -26,7 +32,7 @@ def _to_numpy(x) -> np.ndarray:
     return np.asarray(x)
 
 
-def as_image_batch(images) -> np.ndarray:
+def as_image_batch(images: Any) -> np.ndarray:
     """Return ``images`` as an array ``(N, H, W)`` (greyscale) or ``(N, H, W, C)`` with C in {3, 4}.
 
     Accepts ``(N, H, W)``, ``(N, H, W, C)`` with C in {1, 3, 4}, ``(N, C, H, W)`` with C in {1, 3}, or a single
@@ -52,7 +58,8 @@ def as_image_batch(images) -> np.ndarray:
     )
 
 
-def examples_per_class(x, y, per_class: int, num_classes: int | None = None, seed: int | None = None):
+def examples_per_class(x: np.ndarray, y: np.ndarray, per_class: int, num_classes: int | None = None,
+                       seed: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Pick ``per_class`` examples of every class, ordered class by class.
 
     Returns ``(images, labels)``: ``images = x[idx]`` and ``labels = y[idx]`` where ``idx`` lists
@@ -78,8 +85,11 @@ def examples_per_class(x, y, per_class: int, num_classes: int | None = None, see
     return x[idx], y[idx]
 
 
-def show_image_grid(images, labels=None, class_names=None, ncols: int = 8, *, row_labels=None, title=None,
-                    cmap="gray", vmin=None, vmax=None, scale: float = 1.1, colorbar: bool = False):
+def show_image_grid(images: Any, labels: Sequence[Any] | np.ndarray | None = None,
+                    class_names: Sequence[str] | None = None, ncols: int = 8, *,
+                    row_labels: Sequence[str] | None = None, title: str | None = None, cmap: str = "gray",
+                    vmin: float | None = None, vmax: float | None = None, scale: float = 1.1,
+                    colorbar: bool = False) -> Figure:
     """Draw ``images`` on a grid with ``ncols`` columns and return the figure.
 
     Args:
@@ -166,8 +176,10 @@ def show_image_grid(images, labels=None, class_names=None, ncols: int = 8, *, ro
     return fig
 
 
-def bar_chart(values, names, *, ax=None, highlight=None, fmt="{:.3f}", xlabel=None, ylabel=None, title=None,
-              color="#8c8c8c", highlight_color="#d62728", horizontal=True):
+def bar_chart(values: Sequence[float] | np.ndarray, names: Sequence[Any], *, ax: Axes | None = None,
+              highlight: int | Sequence[int] | None = None, fmt: str = "{:.3f}", xlabel: str | None = None,
+              ylabel: str | None = None, title: str | None = None, color: str = "#8c8c8c",
+              highlight_color: str = "#d62728", horizontal: bool = True) -> Figure:
     """A labelled bar chart: one bar per value, its value printed at the bar's end; returns the figure.
 
     ``highlight`` is an index or a list of indices drawn in ``highlight_color``. With ``horizontal=True``

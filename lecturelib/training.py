@@ -33,6 +33,7 @@ import numpy as np
 
 from . import numpy_nn as nnp
 from ._contracts import positive_int
+from ._contracts import Seed
 from ._moved import moved_names
 from ._random import as_generator
 from .notebook import progress as _progress_bar
@@ -81,7 +82,7 @@ def _is_torch(x: Any) -> bool:
     return mod.startswith("torch") and hasattr(x, "detach")
 
 
-def iterate_minibatches(x, y, batch_size: int, rng=None, shuffle: bool = True) -> Iterator[tuple[Any, Any]]:
+def iterate_minibatches(x: Any, y: Any, batch_size: int, rng: Seed = None, shuffle: bool = True) -> Iterator[tuple[Any, Any]]:
     """Yield ``(x[idx], y[idx])`` minibatches that cover every sample exactly once (one epoch).
 
     Args:
@@ -107,7 +108,7 @@ def iterate_minibatches(x, y, batch_size: int, rng=None, shuffle: bool = True) -
         yield x[idx], y[idx]
 
 
-def accuracy(scores, labels) -> float:
+def accuracy(scores: Any, labels: Any) -> float:
     """Fraction of samples whose arg-max score is the label: scores (N, K), labels (N,) int."""
     if _is_torch(scores):
         scores = scores.detach().cpu().numpy()
@@ -269,7 +270,7 @@ def evaluate_numpy(model: Any, data: tuple[np.ndarray, np.ndarray], *, batch_siz
 
 
 def train_numpy(model: Any, optimizer: nnp.Optimizer, data: tuple[np.ndarray, np.ndarray], epochs: int, *,
-                batch_size: int = 128, rng=None, val: tuple[np.ndarray, np.ndarray] | None = None,
+                batch_size: int = 128, rng: Seed = None, val: tuple[np.ndarray, np.ndarray] | None = None,
                 loss_fn: Callable = nnp.softmax_cross_entropy, shuffle: bool = True, eval_train: bool = False,
                 progress: bool = True, desc: str = "train") -> dict[str, list[float]]:
     """Minibatch gradient descent: for every batch, forward → loss → backward → ``optimizer.step``.
@@ -349,7 +350,7 @@ def _model_device(model: Any):
 
 
 def evaluate_torch(model: Any, data: Any, *, batch_size: int = 1000, loss_fn: Callable | None = None,
-                   device=None) -> tuple[float, float]:
+                   device: Any = None) -> tuple[float, float]:
     """Mean loss and accuracy of a ``torch.nn.Module`` on ``data``; returns ``(loss, acc)`` as floats.
 
     ``data`` is a tuple ``(x, y)`` (NumPy arrays or tensors; x (N, ...), y (N,) int) or an iterable of
@@ -377,9 +378,9 @@ def evaluate_torch(model: Any, data: Any, *, batch_size: int = 1000, loss_fn: Ca
     return total_loss / count, correct / count
 
 
-def train_torch(model: Any, optimizer: Any, data: Any, epochs: int, *, batch_size: int = 128, rng=None,
+def train_torch(model: Any, optimizer: Any, data: Any, epochs: int, *, batch_size: int = 128, rng: Seed = None,
                 val: Any = None, loss_fn: Callable | None = None, shuffle: bool = True, eval_train: bool = False,
-                progress: bool = True, desc: str = "train", device=None) -> dict[str, list[float]]:
+                progress: bool = True, desc: str = "train", device: Any = None) -> dict[str, list[float]]:
     """Minibatch training of a ``torch.nn.Module``: zero_grad → forward → loss → backward → optimizer step.
 
     Arguments as :func:`train_numpy`, and:

@@ -6,6 +6,9 @@ below and says what is wrong; the references are written the plain way, for clar
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from ._core import assert_close, call_student, call_student_on_copies, passed
@@ -65,7 +68,7 @@ def _int_labels(value, n: int, what: str) -> np.ndarray:
 # ----------------------------------------------------------------------------------------- checks
 
 
-def check_top_k_error(top_k_error) -> None:
+def check_top_k_error(top_k_error: Callable[..., Any]) -> None:
     """Check ``top_k_error(scores, labels, k)`` → the fraction of samples whose label is not in the top k.
 
     ``scores`` is ``(N, C)`` (higher = more likely), ``labels`` ``(N,)`` ints. Tested for k = 1, 5 and C on
@@ -92,7 +95,7 @@ def check_top_k_error(top_k_error) -> None:
     passed("top_k_error agrees with the reference for k = 1, 5 and C (the ILSVRC metric is k = 5).")
 
 
-def check_per_class_accuracy(per_class_accuracy) -> None:
+def check_per_class_accuracy(per_class_accuracy: Callable[..., Any]) -> None:
     """Check ``per_class_accuracy(y_true, y_pred, num_classes)`` → ``(num_classes,)``: element k is the fraction
     of the samples of class k that are predicted as k, NaN for a class with no samples."""
     rng = np.random.default_rng(1)
@@ -119,7 +122,7 @@ def check_per_class_accuracy(per_class_accuracy) -> None:
     passed("per_class_accuracy agrees with the reference.")
 
 
-def check_nearest_neighbour_predict(nearest_neighbour_predict) -> None:
+def check_nearest_neighbour_predict(nearest_neighbour_predict: Callable[..., Any]) -> None:
     """Check ``nearest_neighbour_predict(x_train, y_train, x_query)`` → the label of each query's nearest
     training sample (Euclidean distance)."""
     rng = np.random.default_rng(7)

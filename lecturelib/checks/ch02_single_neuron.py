@@ -3,6 +3,9 @@ hand-set two-layer sign network for XOR (排他的論理和)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from ._core import assert_close, call_student, call_student_on_copies, passed
@@ -28,7 +31,7 @@ def _split_pair(result, what):
     return result
 
 
-def check_perceptron_update(perceptron_update) -> None:
+def check_perceptron_update(perceptron_update: Callable[..., Any]) -> None:
     """``perceptron_update(w, b, x, t, eta)`` → ``(w_new, b_new)`` must follow the perceptron rule.
 
     Cases: a misclassified sample of each class, a correctly classified one (no change), a sample exactly
@@ -68,7 +71,7 @@ def _logistic_loss_grad_ref(w, b, X, t):
     return J, X.T @ (y - t) / N, float(np.sum(y - t) / N)
 
 
-def check_logistic_loss_grad(logistic_loss_grad) -> None:
+def check_logistic_loss_grad(logistic_loss_grad: Callable[..., Any]) -> None:
     """``logistic_loss_grad(w, b, X, t)`` → ``(J, dw, db)``: mean cross-entropy and its gradient.
 
     ``J = −(1/N) Σ_i [t_i ln y_i + (1 − t_i) ln(1 − y_i)]`` with ``y_i = σ(wᵀx_i + b)``;
@@ -98,7 +101,7 @@ def check_logistic_loss_grad(logistic_loss_grad) -> None:
 _XOR_INPUTS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 
 
-def check_xor_weights(xor_weights) -> None:
+def check_xor_weights(xor_weights: Callable[..., Any]) -> None:
     """``xor_weights()`` → ``(W1, b1, w2, b2)`` of the sign network
     ``z = sgn((W1)ᵀx + b1)``, ``y = sgn(w2ᵀz + b2)`` on x ∈ {0, 1}², outputs ±1.
 

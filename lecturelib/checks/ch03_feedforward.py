@@ -4,6 +4,9 @@ stably."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from ..numpy_nn import identity, linear_forward, relu, sigmoid, softmax, softmax_jacobian, tanh
@@ -30,7 +33,7 @@ def _as_list(result, length, what):
     return list(result)
 
 
-def check_forward_propagation(forward_propagation) -> None:
+def check_forward_propagation(forward_propagation: Callable[..., Any]) -> None:
     """``forward_propagation(X, Ws, bs, hs)`` → ``(us, zs)`` for a batch ``X`` (N, |U^0|).
 
     ``us = [u^1, …, u^L]`` and ``zs = [z^0, z^1, …, z^L]`` with ``z^0 = X``, ``u^l = z^{l−1} W^l + b^l``
@@ -69,7 +72,7 @@ def check_forward_propagation(forward_propagation) -> None:
     passed(f"forward_propagation returns every u^l and z^l of Algorithm 1 ({len(cases)} networks)")
 
 
-def check_softmax_jacobian_batch(softmax_jacobian_batch) -> None:
+def check_softmax_jacobian_batch(softmax_jacobian_batch: Callable[..., Any]) -> None:
     """``softmax_jacobian_batch(U)`` → ``(N, K, K)`` array whose n-th slice is ``∂h_i/∂u_j = h_i(δ_ij − h_j)``
     of ``h = softmax(U[n])``. Includes scores of magnitude 1000 (the softmax must not overflow)."""
     rng = np.random.default_rng(31)
@@ -93,7 +96,7 @@ def _bce_ref(u, t):
     return J, (sigmoid(u) - t) / u.shape[0]
 
 
-def check_sigmoid_bce(sigmoid_bce) -> None:
+def check_sigmoid_bce(sigmoid_bce: Callable[..., Any]) -> None:
     """``sigmoid_bce(u, t)`` → ``(J, du)`` for scores ``u`` (N,) and targets ``t`` (N,) in [0, 1].
 
     ``J = −(1/N) Σ_n [t_n ln σ(u_n) + (1 − t_n) ln(1 − σ(u_n))]`` and ``du = ∂J/∂u = (σ(u) − t)/N``. The

@@ -3,6 +3,9 @@ two-layer network returning every gradient."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from ..numpy_nn import linear_backward, relu_grad, sigmoid_grad, softmax_cross_entropy, tanh_grad
@@ -18,7 +21,7 @@ def _delta_ref(delta_next, W_next, u, h_grad):
     return h_grad(u) * dz
 
 
-def check_delta_backward(delta_backward) -> None:
+def check_delta_backward(delta_backward: Callable[..., Any]) -> None:
     """``delta_backward(delta_next, W_next, u, h_grad)`` → ``δ^l`` (N, D_l).
 
     ``delta_next`` is ``δ^{l+1}`` (N, D_{l+1}), ``W_next`` is ``W^{l+1}`` (D_l, D_{l+1}), ``u`` is ``u^l``
@@ -41,7 +44,7 @@ def check_delta_backward(delta_backward) -> None:
     passed(f"delta_backward: δ^l = h'(u^l) ⊙ (W^(l+1) δ^(l+1)) for {len(cases)} layers (sigmoid, tanh, ReLU)")
 
 
-def check_backprop_two_layer(backprop_two_layer) -> None:
+def check_backprop_two_layer(backprop_two_layer: Callable[..., Any]) -> None:
     """``backprop_two_layer(x, labels, W1, b1, W2, b2)`` → ``{"W1": ∂J/∂W^1, "b1": …, "W2": …, "b2": …}``.
 
     The network: ``u^1 = (W^1)^T x + b^1``, ``z^1 = σ(u^1)`` (sigmoid), ``u^2 = (W^2)^T z^1 + b^2``, and

@@ -3,6 +3,9 @@ matrix of a convolution, and the receptive field of a stack of convolutions."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from ..numpy_nn import conv2d_backward, conv2d_forward
@@ -17,7 +20,7 @@ def _conv_ref(x, k, stride=1, pad=0):
     return out[0, 0]
 
 
-def check_conv2d_single_channel(conv2d_single_channel) -> None:
+def check_conv2d_single_channel(conv2d_single_channel: Callable[..., Any]) -> None:
     """``conv2d_single_channel(x, k, stride=1, pad=0)`` → ``S`` of shape (H_out, W_out).
 
     ``x`` (H, W) is one greyscale image, ``k`` (KH, KW) one kernel; the image is surrounded by ``pad`` rows
@@ -55,7 +58,7 @@ def _conv_matrix_ref(k, H, W):
     return out.reshape(H * W, -1).T
 
 
-def check_conv_matrix(conv_matrix) -> None:
+def check_conv_matrix(conv_matrix: Callable[..., Any]) -> None:
     """``conv_matrix(k, H, W)`` → ``M`` of shape (H_out·W_out, H·W) with ``M @ x.ravel() = S.ravel()``.
 
     ``S`` is the valid cross-correlation (stride 1, no padding) of an H×W image ``x`` with the kernel ``k``
@@ -115,7 +118,7 @@ def _measured_receptive_field(kernels, strides):
     return int(rows[-1] - rows[0] + 1), int(cols[-1] - cols[0] + 1)
 
 
-def check_receptive_field(receptive_field) -> None:
+def check_receptive_field(receptive_field: Callable[..., Any]) -> None:
     """``receptive_field(kernels, strides)`` → the side ``r`` (an int) of a unit's receptive field.
 
     ``kernels`` and ``strides`` are equal-length lists: layer l is a k_l×k_l convolution with stride s_l.

@@ -4,6 +4,9 @@ applied to the map as a (1, 1, H, W) batch."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from ..numpy_nn.pool import maxpool2d_backward, maxpool2d_forward
@@ -37,7 +40,7 @@ def _what(k, H, W, size, stride, ties):
     return f"case {k} (x {H}×{W}, size={size}, stride={stride}{', with ties' if ties else ''})"
 
 
-def check_maxpool_forward_single(maxpool_forward_single) -> None:
+def check_maxpool_forward_single(maxpool_forward_single: Callable[..., Any]) -> None:
     """``maxpool_forward_single(x, size, stride)`` → the max-pooled map (H_out, W_out) of one 2-D map ``x``.
 
     ``size`` and ``stride`` are ints or (height, width) pairs; windows may overlap; rows or columns left over
@@ -55,7 +58,7 @@ def check_maxpool_forward_single(maxpool_forward_single) -> None:
            "(overlapping windows, rectangular sizes and strides, leftovers, ties)")
 
 
-def check_maxpool_backward_single(maxpool_backward_single) -> None:
+def check_maxpool_backward_single(maxpool_backward_single: Callable[..., Any]) -> None:
     """``maxpool_backward_single(dout, x, size, stride)`` → ``dx`` (H, W): each ``dout[i, j]`` goes to the
     maximum of window (i, j) — the first in row-major order when several pixels tie — and overlapping windows
     add their contributions; pixels that are the maximum of no window get 0."""
@@ -74,7 +77,7 @@ def check_maxpool_backward_single(maxpool_backward_single) -> None:
            "(overlaps add, ties go to the first maximum)")
 
 
-def check_spp_single(spp_single) -> None:
+def check_spp_single(spp_single: Callable[..., Any]) -> None:
     """``spp_single(x, levels)`` → 1-D array of ``Σ n²`` values: for each level n in order, the max of every bin
     (i, j) in row-major order, bin (i, j) covering rows ⌊i·H/n⌋ … ⌈(i+1)·H/n⌉ − 1 and the same for columns."""
     rng = np.random.default_rng(62)

@@ -3,6 +3,9 @@ pass of max pooling, and col2im for one image."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from ..numpy_nn import col2im, conv2d_backward, conv2d_forward, maxpool2d_backward, maxpool2d_forward
@@ -11,7 +14,7 @@ from ._core import assert_close, call_student_on_copies, passed
 __all__ = ["check_col2im_single", "check_conv2d_weight_grad", "check_maxpool_backward"]
 
 
-def check_conv2d_weight_grad(conv2d_weight_grad) -> None:
+def check_conv2d_weight_grad(conv2d_weight_grad: Callable[..., Any]) -> None:
     """``conv2d_weight_grad(dout, x_padded, kernel_shape, stride)`` → ``∂J/∂W`` of shape (F, C, HH, WW).
 
     ``dout`` is ``δ`` (N, F, H_out, W_out), ``x_padded`` the (already zero-padded) input ``z`` (N, C, Hp, Wp),
@@ -38,7 +41,7 @@ def check_conv2d_weight_grad(conv2d_weight_grad) -> None:
     passed(f"conv2d_weight_grad: ∂J/∂W = Σ_(i,j) δ_(i,j,k') z_(s·i+m, s·j+n, k) for {len(cases)} layers")
 
 
-def check_maxpool_backward(maxpool_backward) -> None:
+def check_maxpool_backward(maxpool_backward: Callable[..., Any]) -> None:
     """``maxpool_backward(dout, x, size, stride)`` → ``∂J/∂x`` with the shape of ``x`` (N, C, H, W).
 
     Each ``δ_{i,j,k}`` (``dout[:, k, i, j]``) goes to the pixel of window ``Ω_{ij}`` (rows ``s·i … s·i+size−1``,
@@ -64,7 +67,7 @@ def check_maxpool_backward(maxpool_backward) -> None:
            "(overlapping windows, leftover rows, ties)")
 
 
-def check_col2im_single(col2im_single) -> None:
+def check_col2im_single(col2im_single: Callable[..., Any]) -> None:
     """``col2im_single(cols, x_shape, kernel, stride)`` → an array of shape ``x_shape = (C, H, W)``.
 
     ``cols`` is (C·HH·WW, H_out·W_out) laid out as ``numpy_nn.im2col`` lays out one image (no padding):

@@ -3,6 +3,9 @@ schedule with linear warm-up and cosine decay."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import math
 
 import numpy as np
@@ -29,7 +32,7 @@ def _quadratic(rng, shape):
     return lambda w: (A @ w.ravel() + b).reshape(shape)
 
 
-def check_momentum_step(momentum_step) -> None:
+def check_momentum_step(momentum_step: Callable[..., Any]) -> None:
     """``momentum_step(w, dw_prev, grad, lr, mu)`` → ``(w_new, dw_new)``, the lecture's momentum method::
 
         Δw^{(t+1)} = μ Δw^{(t)} − ρ ∇E(w^{(t)}),     w^{(t+1)} = w^{(t)} + Δw^{(t+1)}
@@ -59,7 +62,7 @@ def check_momentum_step(momentum_step) -> None:
     passed("momentum_step follows Δw ← μΔw − ρ∇E(w), w ← w + Δw (4 runs of 15 steps, as numpy_nn.Momentum)")
 
 
-def check_adam_step(adam_step) -> None:
+def check_adam_step(adam_step: Callable[..., Any]) -> None:
     """``adam_step(w, m, v, t, grad, lr, beta1=0.9, beta2=0.999, eps=1e-8)`` → ``(w_new, m_new, v_new)``.
 
     ``t`` counts steps from 1. Runs 12 steps from ``m = v = 0`` with random gradients of widely different
@@ -106,7 +109,7 @@ def _warmup_cosine_ref(t, total_steps, lr_max, warmup_steps, lr_min):
     return lr_min + 0.5 * (lr_max - lr_min) * (1.0 + math.cos(math.pi * progress))
 
 
-def check_warmup_cosine_lr(warmup_cosine_lr) -> None:
+def check_warmup_cosine_lr(warmup_cosine_lr: Callable[..., Any]) -> None:
     """``warmup_cosine_lr(t, total_steps, lr_max, warmup_steps, lr_min=0.0)`` → the learning rate of step t::
 
         ρ(t) = ρ_max (t + 1) / T_w                                        for 0 ≤ t < T_w

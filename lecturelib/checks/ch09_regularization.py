@@ -3,6 +3,9 @@ shift of AlexNet's lighting augmentation, and batch normalization's training-mod
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
 from ..augment import pca_color_augment, rgb_pca
@@ -12,7 +15,7 @@ from ._core import assert_close, call_student_on_copies, passed
 __all__ = ["check_inverted_dropout", "check_pca_color_shift", "check_batchnorm_train"]
 
 
-def check_inverted_dropout(inverted_dropout) -> None:
+def check_inverted_dropout(inverted_dropout: Callable[..., Any]) -> None:
     """``inverted_dropout(x, keep, p)`` → ``x ⊙ keep / (1 − p)`` (training mode, mask given).
 
     ``keep`` is a boolean array of ``x``'s shape (True = the unit is kept, probability 1 − p). The reference
@@ -43,7 +46,7 @@ def check_inverted_dropout(inverted_dropout) -> None:
     passed(f"inverted_dropout matches lecturelib.numpy_nn.dropout_forward on the same masks ({len(cases)} cases)")
 
 
-def check_pca_color_shift(pca_color_shift) -> None:
+def check_pca_color_shift(pca_color_shift: Callable[..., Any]) -> None:
     """``pca_color_shift(image, eigvals, eigvecs, alpha)`` → ``image + P (α ⊙ λ)`` at every pixel.
 
     ``image`` (3, H, W); ``eigvals`` λ (3,); ``eigvecs`` P (3, 3) with the eigenvectors as *columns*;
@@ -70,7 +73,7 @@ def check_pca_color_shift(pca_color_shift) -> None:
     passed("pca_color_shift adds P(α ⊙ λ) to every pixel, as lecturelib.augment.pca_color_augment (3 cases)")
 
 
-def check_batchnorm_train(batchnorm_train) -> None:
+def check_batchnorm_train(batchnorm_train: Callable[..., Any]) -> None:
     """``batchnorm_train(x, gamma, beta, eps=1e-5)`` → ``y`` for a mini-batch ``x`` (N, D), training mode.
 
     ``μ_B`` and the *biased* variance ``σ²_B`` per feature (over the N samples, axis 0),

@@ -15,10 +15,13 @@ The two torch forms are initialised as PyTorch initialises its layers; ``rng``/`
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+
+from .._contracts import Seed
 
 IMPLS = ("numpy", "lecturelib", "torch")
 
@@ -36,7 +39,7 @@ class Kit:
     sequential: Callable
 
 
-def check_choice(value, options, name: str) -> None:
+def check_choice(value: Any, options: Iterable[Any], name: str) -> None:
     """``value`` must be one of ``options`` (a ValueError names them)."""
     if value not in options:
         raise ValueError(f"{name}: expected one of {sorted(options)}, got {value!r}")
@@ -101,7 +104,7 @@ def _builtin_kit(init, rng, dtype, device) -> Kit:
 _KITS = {"numpy": _numpy_kit, "lecturelib": _lecturelib_kit, "torch": _builtin_kit}
 
 
-def kit(impl: str, *, init=None, rng=None, dtype=None, device=None) -> Kit:
+def kit(impl: str, *, init: str | float | None = None, rng: Seed = None, dtype: Any = None, device: Any = None) -> Kit:
     """The layer factories of implementation ``impl`` (see the module docstring)."""
     check_choice(impl, IMPLS, "impl")
     return _KITS[impl](init, rng, dtype, device)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from .._contracts import conv_output_size, positive_int
+from .._contracts import Seed
 from ._kit import check_choice, kit
 
 __all__ = ["LENET5_ACTIVATIONS", "LENET5_POOLS", "lenet5"]
@@ -16,8 +17,8 @@ LENET5_POOLS = ("max", "avg")
 
 
 def lenet5(activation: str = "relu", pool: str = "max", in_channels: int = 1, num_classes: int = 10,
-           input_size: int = 28, pad1: int = 2, *, impl: str = "numpy", init=None, rng=None, dtype=None,
-           device=None) -> Any:
+           input_size: int = 28, pad1: int = 2, *, impl: str = "numpy", init: str | float | None = None, rng: Seed = None, dtype: Any = None,
+           device: Any = None) -> Any:
     """LeNet-5 in one of three implementations with the same layers and parameter names.
 
     Layers ``conv1, act1, pool1, conv2, act2, pool2, flatten, fc1, act3, fc2, act4, fc3``; parameters

@@ -7,9 +7,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from .. import numpy_nn as nnp
 from .._contracts import positive_int
+from .._contracts import Seed
 from .._random import as_generator
 from ..numpy_nn.activations import ACTIVATIONS
 from ..numpy_nn.layer import check_float_dtype
@@ -18,7 +20,7 @@ from ._kit import check_choice, kit
 __all__ = ["MLP", "mlp"]
 
 
-def check_sizes(sizes) -> list[int]:
+def check_sizes(sizes: Any) -> list[int]:
     """``[D_0, ..., D_L]``: at least two positive ints."""
     if isinstance(sizes, np.ndarray):
         sizes = sizes.tolist()
@@ -52,7 +54,7 @@ class MLP:
     """
 
     def __init__(self, sizes: Sequence[int], activation: str | tuple[Callable, Callable] = "relu",
-                 init: str | float = "he", bias_init: str | float = 0.0, rng=None, dtype=np.float32) -> None:
+                 init: str | float = "he", bias_init: str | float = 0.0, rng: Seed = None, dtype: DTypeLike = np.float32) -> None:
         sizes = check_sizes(sizes)
         if isinstance(activation, str):
             check_choice(activation, ACTIVATIONS, "activation")
@@ -135,7 +137,7 @@ class MLP:
 
 
 def mlp(sizes: Sequence[int], activation: str = "relu", *, impl: str = "numpy", init: str | float | None = None,
-        bias_init: str | float | None = None, rng=None, dtype=None, device=None) -> Any:
+        bias_init: str | float | None = None, rng: Seed = None, dtype: Any = None, device: Any = None) -> Any:
     """The fully connected network ``sizes = [D_0, ..., D_L]`` in implementation ``impl``.
 
     * ``"numpy"``: an :class:`MLP` (``init`` default ``"he"``, ``bias_init`` default 0, ``rng``, ``dtype``

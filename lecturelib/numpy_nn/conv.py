@@ -37,11 +37,12 @@ Two implementations share one cache, so :func:`conv2d_backward` serves both forw
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
+from numpy.lib.stride_tricks import sliding_window_view
 
 from .._contracts import (check_col2im, check_conv, check_im2col, conv_output_size, non_negative_pair, positive_int,
                           positive_pair)
 from .._validate import check_array
+from .._contracts import IntOrPair
 from .init import init_std
 from .layer import Layer
 
@@ -80,7 +81,7 @@ def _check_dout(dout, cache):
 
 # --- naive: loops over the lecture's indices -------------------------------------------------------------
 
-def conv2d_forward_naive(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride=1, pad=0) -> tuple[np.ndarray, tuple]:
+def conv2d_forward_naive(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: IntOrPair = 1, pad: IntOrPair = 0) -> tuple[np.ndarray, tuple]:
     """Convolution by loops over the lecture's indices (slow; for teaching and as an oracle).
 
     ``u_{i,j,k'} = Σ_{m,n,k} W_{m,n,k,k'} z_{s·i+m, s·j+n, k} + b_{k'}``: the loops run over the output
@@ -159,15 +160,7 @@ def conv2d_backward_naive(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, n
 
 # --- im2col ----------------------------------------------------------------------------------------------
 
-def _windows(xp, HH, WW, sh, sw, H_out, W_out):
-    """Read-only view of shape (C, HH, WW, N, H_out, W_out): ``[k, m, n, s, i, j] = xp[s, k, sh·i+m, sw·j+n]``."""
-    sN, sC, sH, sW = xp.strides
-    N, C = xp.shape[:2]
-    return as_strided(xp, shape=(C, HH, WW, N, H_out, W_out),
-                      strides=(sC, sH, sW, sN, sH * sh, sW * sw), writeable=False)
-
-
-def im2col(x: np.ndarray, kernel, stride=1, pad=0) -> np.ndarray:
+def im2col(x: np.ndarray, kernel: IntOrPair, stride: IntOrPair = 1, pad: IntOrPair = 0) -> np.ndarray:
     """Copy every receptive field of ``x`` into one column of a matrix.
 
     Args:
@@ -187,14 +180,15 @@ def im2col(x: np.ndarray, kernel, stride=1, pad=0) -> np.ndarray:
     return _im2col(x, kernel, stride, pad, out_hw)
 
 
-def _im2col(x, kernel, stride, pad, out_hw):
+def _im2col(x, kernel: IntOrPair, stride, pad, out_hw):
     (HH, WW), (sh, sw), (ph, pw), (H_out, W_out) = kernel, stride, pad, out_hw
     N, C = x.shape[:2]
-    view = _windows(_pad(x, ph, pw), HH, WW, sh, sw, H_out, W_out)
-    return view.reshape(C * HH * WW, N * H_out * W_out)
+    # read-only view (N, C, H_out, W_out, HH, WW): [s, k, i, j, m, n] = z[s, k, sh·i + m, sw·j + n]
+    windows = sliding_window_view(_pad(x, ph, pw), (HH, WW), axis=(2, 3))[:, :, ::sh, ::sw]
+    return windows.transpose(1, 4, 5, 0, 2, 3).reshape(C * HH * WW, N * H_out * W_out)  # the one copy
 
 
-def col2im(cols: np.ndarray, x_shape, kernel, stride=1, pad=0) -> np.ndarray:
+def col2im(cols: np.ndarray, x_shape: tuple[int, ...], kernel: IntOrPair, stride: IntOrPair = 1, pad: IntOrPair = 0) -> np.ndarray:
     """Adjoint of :func:`im2col`: add every column back onto the window it came from.
 
     Args:
@@ -211,7 +205,7 @@ def col2im(cols: np.ndarray, x_shape, kernel, stride=1, pad=0) -> np.ndarray:
     return _col2im(cols, x_shape, kernel, stride, pad, out_hw)
 
 
-def _col2im(cols, x_shape, kernel, stride, pad, out_hw):
+def _col2im(cols, x_shape: tuple[int, ...], kernel: IntOrPair, stride, pad, out_hw):
     (HH, WW), (sh, sw), (ph, pw), (H_out, W_out) = kernel, stride, pad, out_hw
     N, C, H, W = x_shape
     cols = cols.reshape(C, HH, WW, N, H_out, W_out)
@@ -225,7 +219,23 @@ def _col2im(cols, x_shape, kernel, stride, pad, out_hw):
     return dxp
 
 
-def conv2d_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride=1, pad=0) -> tuple[np.ndarray, tuple]:
+def _col2im_batch_last(cols, x_shape: tuple[int, ...], kernel: IntOrPair, stride, pad, out_hw):
+    """:func:`col2im` for columns ordered (i, j, sample) — cols (C·HH·WW, H_out·W_out·N) — returning (N, C, H, W).
+
+    The sums are accumulated in a (C, H_p, W_p, N) array, whose kernel-offset slices have contiguous rows of
+    W_out·N numbers, and transposed to NCHW once at the end.
+    """
+    (HH, WW), (sh, sw), (ph, pw), (H_out, W_out) = kernel, stride, pad, out_hw
+    N, C, H, W = x_shape
+    cols = cols.reshape(C, HH, WW, H_out, W_out, N)
+    dxp = np.zeros((C, H + 2 * ph, W + 2 * pw, N), dtype=cols.dtype)
+    for m in range(HH):
+        for n in range(WW):
+            dxp[:, m:m + sh * H_out:sh, n:n + sw * W_out:sw] += cols[:, m, n]
+    return np.ascontiguousarray(dxp[:, ph:ph + H, pw:pw + W].transpose(3, 0, 1, 2))
+
+
+def conv2d_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride: IntOrPair = 1, pad: IntOrPair = 0) -> tuple[np.ndarray, tuple]:
     """Convolution as one matrix product (im2col).
 
     ``U = W_mat · cols + b`` with ``W_mat = w.reshape(F, C·HH·WW)`` and ``cols = im2col(x)``
@@ -242,9 +252,11 @@ def conv2d_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray, stride=1, pad=0)
     stride, pad, (H_out, W_out) = check_conv(x, w, b, stride, pad)
     N, F = x.shape[0], w.shape[0]
     cols = _im2col(x, w.shape[2:], stride, pad, (H_out, W_out))
-    u = w.reshape(F, -1) @ cols                               # (F, N·H_out·W_out)
-    u += b[:, None]
-    out = np.ascontiguousarray(u.reshape(F, N, H_out, W_out).transpose(1, 0, 2, 3))
+    # Uᵀ = colsᵀ · W_matᵀ, rows (sample, i, j): the same product as W_mat · cols, but OpenBLAS runs this
+    # operand order faster for the short, wide matrices of small layers.
+    u_t = cols.T @ w.reshape(F, -1).T                         # (N·H_out·W_out, F)
+    out = np.empty((N, F, H_out, W_out), dtype=x.dtype)
+    np.add(u_t.reshape(N, H_out, W_out, F).transpose(0, 3, 1, 2), b[:, None, None], out=out)  # + b, to NCHW
     return out, (x, w, b, stride, pad, cols)
 
 
@@ -264,11 +276,14 @@ def conv2d_backward(dout: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndar
     out_hw = dout.shape[2:]
     if cols is None:  # cache from the naive forward
         cols = _im2col(x, w.shape[2:], stride, pad, out_hw)
-    d = np.ascontiguousarray(dout.transpose(1, 0, 2, 3)).reshape(F, -1)   # (F, N·H_out·W_out)
+    d = np.ascontiguousarray(dout.transpose(1, 0, 2, 3)).reshape(F, -1)   # (F, N·H_out·W_out), as cols
     db = d.sum(axis=1)
     dw = (cols @ d.T).T.reshape(w.shape)    # = d @ cols.T; this operand order threads better in OpenBLAS
-    dcols = w.reshape(F, -1).T @ d                                        # (C·HH·WW, N·H_out·W_out)
-    dx = _col2im(dcols, x.shape, w.shape[2:], stride, pad, out_hw)
+    # For ∂J/∂z the columns are ordered (i, j, sample) instead: col2im's strided additions then run over
+    # contiguous rows of W_out·N numbers rather than W_out, which matters for small images.
+    d_last = np.ascontiguousarray(dout.transpose(1, 2, 3, 0)).reshape(F, -1)  # (F, H_out·W_out·N)
+    dcols = w.reshape(F, -1).T @ d_last                                   # (C·HH·WW, H_out·W_out·N)
+    dx = _col2im_batch_last(dcols, x.shape, w.shape[2:], stride, pad, out_hw)
     return dx, dw, db
 
 
@@ -283,7 +298,7 @@ class Conv2d(Layer):
     :func:`conv2d_forward_naive` (slow, for checking). Forward x (N, K, H, W) → (N, K', H_out, W_out).
     """
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, pad=0, init="he",
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: IntOrPair, stride: IntOrPair = 1, pad: IntOrPair = 0, init: str | float = "he",
                  naive: bool = False) -> None:
         super().__init__()
         self.in_channels = positive_int(in_channels, "in_channels")

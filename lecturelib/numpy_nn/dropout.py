@@ -19,6 +19,7 @@ import numpy as np
 from .._contracts import check_dropout_p
 from .._random import as_generator
 from .._validate import check_array
+from .._contracts import Seed
 
 __all__ = ["dropout_backward", "dropout_forward"]
 
@@ -28,7 +29,7 @@ def _uniform(shape, rng):
     return as_generator(rng).random(shape)
 
 
-def dropout_forward(x: np.ndarray, p: float, train: bool = True, rng=None) -> tuple[np.ndarray, np.ndarray | None]:
+def dropout_forward(x: np.ndarray, p: float, train: bool = True, rng: Seed = None) -> tuple[np.ndarray, np.ndarray | None]:
     """Inverted dropout ``z_out = m ⊙ x / (1 − p)`` in training, ``z_out = x`` at test time.
 
     Args:

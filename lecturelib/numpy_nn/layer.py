@@ -20,11 +20,14 @@ model is one function of one generator.
 from __future__ import annotations
 
 from types import MappingProxyType
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from .._random import as_generator
+from .._contracts import Seed
 
 __all__ = ["Container", "Layer", "check_float_dtype", "prefixed"]
 
@@ -53,7 +56,7 @@ class Layer:
         """The initial parameters of this layer (none by default)."""
         return {}
 
-    def init_params(self, rng=None, dtype=np.float32) -> Layer:
+    def init_params(self, rng: Seed = None, dtype: DTypeLike = np.float32) -> Layer:
         """Draw the initial parameters from ``rng`` (a Generator, an int seed or ``None`` = the library's
         generator) in ``dtype``; returns the layer."""
         self.params = MappingProxyType(self._draw(as_generator(rng), check_float_dtype(dtype)))
@@ -96,7 +99,7 @@ class Layer:
         return ""
 
 
-def prefixed(children, attribute: str) -> dict[str, np.ndarray]:
+def prefixed(children: Iterable[tuple[str, Layer]], attribute: str) -> dict[str, np.ndarray]:
     """``{"child.key": array}`` from each ``(name, layer)``'s ``params`` or ``grads``, in child order."""
     return {f"{name}.{key}": value for name, layer in children for key, value in getattr(layer, attribute).items()}
 
@@ -107,7 +110,7 @@ class Container(Layer):
     def _children(self) -> list[tuple[str, Layer]]:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def init_params(self, rng=None, dtype=np.float32) -> Container:
+    def init_params(self, rng: Seed = None, dtype: DTypeLike = np.float32) -> Container:
         """(Re-)draw every child's parameters, in order, from one generator; returns the layer."""
         rng = as_generator(rng)
         for _, layer in self._children():

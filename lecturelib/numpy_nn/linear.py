@@ -53,7 +53,7 @@ class Linear(Layer):
     ``W`` — and bias (out_features,). Initialised ``W ~ N(0, ε²)`` with ``init`` a rule or number of
     :func:`~lecturelib.numpy_nn.init_std` (default He) and zero biases. Forward z (N, D_in) → (N, D_out)."""
 
-    def __init__(self, in_features: int, out_features: int, init="he") -> None:
+    def __init__(self, in_features: int, out_features: int, init: str | float = "he") -> None:
         super().__init__()
         self.in_features = positive_int(in_features, "in_features")
         self.out_features = positive_int(out_features, "out_features")

@@ -24,6 +24,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from .._contracts import check_pool, positive_pair
 from .._validate import check_array
+from .._contracts import IntOrPair
 from .layer import Layer
 
 __all__ = [
@@ -56,7 +57,7 @@ def _scatter(dx, parts, size, stride, out_hw):
     return dx
 
 
-def maxpool2d_forward(x: np.ndarray, size=2, stride=2) -> tuple[np.ndarray, tuple]:
+def maxpool2d_forward(x: np.ndarray, size: IntOrPair = 2, stride: IntOrPair = 2) -> tuple[np.ndarray, tuple]:
     """Max pooling ``ẑ_{i,j,k} = max{z_{m,n,k} : (m,n) ∈ Ω_{ij}}``.
 
     Args:
@@ -86,7 +87,7 @@ def maxpool2d_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
     return _scatter(dx, lambda m, n: np.where(arg == m * kw + n, dout, 0), size, stride, arg.shape[2:])
 
 
-def avgpool2d_forward(x: np.ndarray, size=2, stride=2) -> tuple[np.ndarray, tuple]:
+def avgpool2d_forward(x: np.ndarray, size: IntOrPair = 2, stride: IntOrPair = 2) -> tuple[np.ndarray, tuple]:
     """Average pooling ``ẑ_{i,j,k} = (1/|Ω|) Σ_{(m,n)∈Ω_{ij}} z_{m,n,k}`` (|Ω| = size_h·size_w).
 
     Args and shapes as :func:`maxpool2d_forward`; the cache is ``(x.shape, dtype, size, stride, out_hw)``.
@@ -108,7 +109,7 @@ def avgpool2d_backward(dout: np.ndarray, cache: tuple) -> np.ndarray:
 
 
 class _Pool(Layer):
-    def __init__(self, size=2, stride=2) -> None:
+    def __init__(self, size: IntOrPair = 2, stride: IntOrPair = 2) -> None:
         super().__init__()
         self.size, self.stride = positive_pair(size, "size"), positive_pair(stride, "stride")
 

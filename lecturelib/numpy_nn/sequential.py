@@ -10,9 +10,11 @@ trains every layer.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from .._contracts import Seed
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from .layer import Container, Layer, check_float_dtype
 from .losses import softmax_cross_entropy
@@ -54,7 +56,7 @@ class Sequential(Container):
         grads: the same keys, filled by :meth:`backward`.
     """
 
-    def __init__(self, layers, rng=None, dtype=np.float32) -> None:
+    def __init__(self, layers: Iterable[Layer] | Mapping[str, Layer], rng: Seed = None, dtype: DTypeLike = np.float32) -> None:
         super().__init__()
         self.layers = _check_layers(layers)
         self.dtype = check_float_dtype(dtype)
@@ -63,7 +65,7 @@ class Sequential(Container):
     def _children(self) -> list[tuple[str, Layer]]:
         return list(self.layers.items())
 
-    def init_params(self, rng=None, dtype=None) -> Sequential:
+    def init_params(self, rng: Seed = None, dtype: DTypeLike | None = None) -> Sequential:
         """(Re-)draw every layer's parameters, in order, from one generator; returns the model."""
         self.dtype = check_float_dtype(self.dtype if dtype is None else dtype)
         return super().init_params(rng, self.dtype)

@@ -27,6 +27,7 @@ for average pooling; a pixel in several bins (of one level or of different level
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 import numpy as np
 
 from .._contracts import bin_edges as _bin_edges
@@ -35,7 +36,7 @@ from .._validate import check_array
 
 __all__ = ["spp_backward", "spp_bins", "spp_forward"]
 
-def spp_bins(H: int, W: int, levels=(1, 2, 4), bins: str = "adaptive") -> list[tuple[int, tuple[int, int], tuple[int, int]]]:
+def spp_bins(H: int, W: int, levels: Sequence[int] = (1, 2, 4), bins: str = "adaptive") -> list[tuple[int, tuple[int, int], tuple[int, int]]]:
     """All bins in output order: a list of ``(level, (r0, r1), (c0, c1))``, one per (level, i, j).
 
     ``r0 ≤ r < r1``, ``c0 ≤ c < c1``; bin (i, j) of level n is entry ``Σ_{n' before n} n'² + i·n + j``.
@@ -50,7 +51,7 @@ def spp_bins(H: int, W: int, levels=(1, 2, 4), bins: str = "adaptive") -> list[t
     return out
 
 
-def spp_forward(x: np.ndarray, levels=(1, 2, 4), mode: str = "max", bins: str = "adaptive") -> tuple[np.ndarray, tuple]:
+def spp_forward(x: np.ndarray, levels: Sequence[int] = (1, 2, 4), mode: str = "max", bins: str = "adaptive") -> tuple[np.ndarray, tuple]:
     """Spatial pyramid pooling of x (N, C, H, W) → (N, C·M), ``M = Σ_{n ∈ levels} n²``, for any H, W ≥ max(levels).
 
     Args:

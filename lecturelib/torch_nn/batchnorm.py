@@ -81,7 +81,7 @@ class BatchNorm(nn.Module):
     Uses batch statistics in ``train()`` mode and the running ones in ``eval()`` mode.
     """
 
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, device=None, dtype=None) -> None:
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, device: torch.device | str | None = None, dtype: torch.dtype | None = None) -> None:
         super().__init__()
         factory = {"device": device, "dtype": dtype}
         self.num_features, self.eps, self.momentum = num_features, eps, momentum

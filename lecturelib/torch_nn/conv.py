@@ -14,6 +14,7 @@ from torch import nn
 
 from .._contracts import check_conv, conv_output_size, non_negative_pair, positive_pair
 from .._contracts import positive_int as _positive_int
+from .._contracts import IntOrPair
 
 __all__ = ["Conv2d", "Conv2dFunction", "col2im", "conv2d", "im2col"]
 
@@ -47,8 +48,25 @@ def col2im(cols: torch.Tensor, x_shape: tuple[int, ...], kernel: tuple[int, int]
     return dxp
 
 
+def _col2im_batch_last(cols: torch.Tensor, x_shape: tuple[int, ...], kernel: tuple[int, int],
+                       stride: tuple[int, int], pad: tuple[int, int]) -> torch.Tensor:
+    """:func:`col2im` for columns ordered (i, j, sample), accumulated in (C, H_p, W_p, N); returns (N, C, H, W)."""
+    (HH, WW), (sh, sw), (ph, pw) = kernel, stride, pad
+    N, C, H, W = x_shape
+    H_out, W_out = conv_output_size(H, HH, sh, ph), conv_output_size(W, WW, sw, pw)
+    cols = cols.reshape(C, HH, WW, H_out, W_out, N)
+    dxp = cols.new_zeros((C, H + 2 * ph, W + 2 * pw, N))
+    for m in range(HH):
+        for n in range(WW):
+            dxp[:, m:m + sh * H_out:sh, n:n + sw * W_out:sw] += cols[:, m, n]
+    return dxp[:, ph:ph + H, pw:pw + W].permute(3, 0, 1, 2).contiguous()
+
+
 class Conv2dFunction(torch.autograd.Function):
     """``U = W_mat · im2col(x) + b`` forward; backward ``dW = δ colsᵀ``, ``db = Σ δ``, ``dx = col2im(W_matᵀ δ)``.
+
+    Mirrors ``numpy_nn.conv2d_forward``/``conv2d_backward``, including their layouts (Uᵀ = colsᵀ W_matᵀ; for
+    ``dx`` the columns ordered (i, j, sample) so col2im adds contiguous rows).
 
     ``stride`` and ``pad`` are ``(height, width)`` pairs (see :func:`conv2d` for the validating entry point).
     """
@@ -59,9 +77,8 @@ class Conv2dFunction(torch.autograd.Function):
         Fo, _, HH, WW = w.shape
         H_out, W_out = conv_output_size(H, HH, stride[0], pad[0]), conv_output_size(W, WW, stride[1], pad[1])
         cols = im2col(x, (HH, WW), stride, pad)
-        u = w.reshape(Fo, -1) @ cols                                  # (F, N·H_out·W_out)
-        u += b[:, None]
-        out = u.reshape(Fo, N, H_out, W_out).permute(1, 0, 2, 3).contiguous()
+        u_t = cols.T @ w.reshape(Fo, -1).T                            # (N·H_out·W_out, F)
+        out = (u_t.reshape(N, H_out, W_out, Fo).permute(0, 3, 1, 2) + b[:, None, None]).contiguous()
         ctx.save_for_backward(w, cols)
         ctx.conf = (tuple(x.shape), stride, pad)
         return out
@@ -71,17 +88,18 @@ class Conv2dFunction(torch.autograd.Function):
         w, cols = ctx.saved_tensors
         x_shape, stride, pad = ctx.conf
         Fo = w.shape[0]
-        d = dout.permute(1, 0, 2, 3).reshape(Fo, -1)                  # (F, N·H_out·W_out)
+        d = dout.permute(1, 0, 2, 3).reshape(Fo, -1)                  # (F, N·H_out·W_out), as cols
         db = d.sum(dim=1)
         dw = (cols @ d.T).T.reshape(w.shape)
         dx = None
         if ctx.needs_input_grad[0]:
-            dcols = w.reshape(Fo, -1).T @ d                           # (C·HH·WW, N·H_out·W_out)
-            dx = col2im(dcols, x_shape, tuple(w.shape[2:]), stride, pad)
+            d_last = dout.permute(1, 2, 3, 0).reshape(Fo, -1)         # (F, H_out·W_out·N)
+            dcols = w.reshape(Fo, -1).T @ d_last                      # (C·HH·WW, H_out·W_out·N)
+            dx = _col2im_batch_last(dcols, x_shape, tuple(w.shape[2:]), stride, pad)
         return dx, dw, db, None, None
 
 
-def conv2d(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor, stride=1, pad=0) -> torch.Tensor:
+def conv2d(x: torch.Tensor, w: torch.Tensor, b: torch.Tensor, stride: IntOrPair = 1, pad: IntOrPair = 0) -> torch.Tensor:
     """Convolution ``u_{i,j,k'} = Σ_{m,n,k} W_{m,n,k,k'} z_{s·i+m, s·j+n, k} + b_{k'}`` (cross-correlation).
 
     Args:
@@ -101,8 +119,8 @@ class Conv2d(nn.Module):
     and biases U(−1/√fan_in, 1/√fan_in), ``fan_in = in_channels·kh·kw``.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, pad=0, device=None,
-                 dtype=None) -> None:
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: IntOrPair, stride: IntOrPair = 1, pad: IntOrPair = 0, device: torch.device | str | None = None,
+                 dtype: torch.dtype | None = None) -> None:
         super().__init__()
         factory = {"device": device, "dtype": dtype}
         self.in_channels = _positive_int(in_channels, "in_channels")

@@ -47,7 +47,7 @@ class Linear(nn.Module):
     Initialised like ``torch.nn.Linear``: U(−1/√in, 1/√in) for weights and biases.
     """
 
-    def __init__(self, in_features: int, out_features: int, device=None, dtype=None) -> None:
+    def __init__(self, in_features: int, out_features: int, device: torch.device | str | None = None, dtype: torch.dtype | None = None) -> None:
         super().__init__()
         factory = {"device": device, "dtype": dtype}
         self.in_features = _positive_int(in_features, "in_features")

@@ -12,6 +12,7 @@ from torch import nn
 
 from .._contracts import check_pool, positive_pair
 from .._validate import check_array
+from .._contracts import IntOrPair
 
 __all__ = [
     "AvgPool2d",
@@ -80,7 +81,7 @@ class AvgPool2dFunction(torch.autograd.Function):
         return dx, None, None, None
 
 
-def max_pool2d(x: torch.Tensor, size=2, stride=2) -> torch.Tensor:
+def max_pool2d(x: torch.Tensor, size: IntOrPair = 2, stride: IntOrPair = 2) -> torch.Tensor:
     """Max pooling of x (N, C, H, W) over ``size`` windows every ``stride`` (ints or pairs) → (N, C, H_out, W_out).
 
     ``H_out = (H − size_h)//stride_h + 1``; the window must fit the input (no padding).
@@ -89,14 +90,14 @@ def max_pool2d(x: torch.Tensor, size=2, stride=2) -> torch.Tensor:
     return MaxPool2dFunction.apply(x, size, stride, out_hw)
 
 
-def avg_pool2d(x: torch.Tensor, size=2, stride=2) -> torch.Tensor:
+def avg_pool2d(x: torch.Tensor, size: IntOrPair = 2, stride: IntOrPair = 2) -> torch.Tensor:
     """Average pooling of x (N, C, H, W); arguments and shapes as :func:`max_pool2d`."""
     size, stride, out_hw = check_pool(x, size, stride, tensor=True)
     return AvgPool2dFunction.apply(x, size, stride, out_hw)
 
 
 class _Pool2d(nn.Module):
-    def __init__(self, size=2, stride=2) -> None:
+    def __init__(self, size: IntOrPair = 2, stride: IntOrPair = 2) -> None:
         super().__init__()
         self.size, self.stride = positive_pair(size, "size"), positive_pair(stride, "stride")
 

@@ -8,6 +8,7 @@ the same code runs on a GPU.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 import torch
 from torch import nn
 
@@ -68,7 +69,7 @@ class SpatialPyramidPoolFunction(torch.autograd.Function):
         return dx, None, None, None
 
 
-def spatial_pyramid_pool(x: torch.Tensor, levels=(1, 2, 4), mode: str = "max", bins: str = "adaptive") -> torch.Tensor:
+def spatial_pyramid_pool(x: torch.Tensor, levels: Sequence[int] = (1, 2, 4), mode: str = "max", bins: str = "adaptive") -> torch.Tensor:
     """Spatial pyramid pooling of x (N, C, H, W) → (N, C·Σ n²) for any H, W ≥ max(levels).
 
     ``mode`` is ``"max"`` or ``"avg"``; ``bins`` is ``"adaptive"`` or ``"sppnet"`` (see the module docstring).
@@ -83,7 +84,7 @@ class SpatialPyramidPool(nn.Module):
     """``nn.Module`` around :func:`spatial_pyramid_pool`: the bridge from convolutional maps of any size to a
     fully connected layer with ``C·Σ n²`` inputs (``output_size(C)`` computes it)."""
 
-    def __init__(self, levels=(1, 2, 4), mode: str = "max", bins: str = "adaptive") -> None:
+    def __init__(self, levels: Sequence[int] = (1, 2, 4), mode: str = "max", bins: str = "adaptive") -> None:
         super().__init__()
         self.levels = check_spp_options(levels, mode, bins)
         self.mode, self.bins = mode, bins

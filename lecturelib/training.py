@@ -173,9 +173,11 @@ def _check_numpy_model(model: Any, optimizer: Any = None) -> None:
         if not hasattr(model, attr):
             raise TypeError(f"train_numpy: model must have params, forward(x, train) and backward(du) "
                             f"(e.g. numpy_nn.Sequential or models.MLP); {type(model).__name__} has no {attr}")
-    if optimizer is not None and not isinstance(optimizer, nnp.Optimizer):
-        raise TypeError(f"train_numpy: optimizer must be a lecturelib.numpy_nn optimizer (SGD, Adam, ...), "
-                        f"got {type(optimizer).__name__}")
+    if optimizer is not None and (type(optimizer).__module__.startswith("torch")
+                                  or not callable(getattr(optimizer, "step", None))):
+        # duck typing: a schedule that wraps an optimizer (chapter 7's HoldThenDecay) is an optimizer too
+        raise TypeError(f"train_numpy: optimizer must have step(params, grads) (a lecturelib.numpy_nn optimizer "
+                        f"such as SGD or Adam, or a wrapper of one), got {type(optimizer).__name__}")
 
 
 def _check_torch_model(model: Any, optimizer: Any = None, caller: str = "train_torch") -> None:

@@ -264,3 +264,23 @@ def test_a_diverging_loss_stops_training_with_a_warning(backend):
         hist = run()
     assert len(hist["loss"]) < 50 and all(np.isfinite(hist["step_loss"]))
     assert all(np.isfinite(p).all() for p in params())   # the diverging step was not applied
+
+
+def test_train_numpy_accepts_a_wrapped_optimizer():
+    """A schedule wrapping a numpy_nn optimizer (chapter 7's HoldThenDecay) is an optimizer: it has step()."""
+    from lecturelib import numpy_nn as nnp
+    from lecturelib.models import MLP
+
+    class Halving:
+        def __init__(self, opt):
+            self.opt, self.calls = opt, 0
+
+        def step(self, params, grads):
+            self.calls += 1
+            self.opt.step(params, grads)
+
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((20, 4)).astype(np.float32), rng.integers(0, 3, 20)
+    opt = Halving(nnp.SGD(0.1))
+    train_numpy(MLP([4, 3], rng=0), opt, (x, y), 2, batch_size=10, progress=False)
+    assert opt.calls == 4

@@ -19,14 +19,15 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 ROOT = pathlib.Path(os.environ.get("COURSE_ROOT") or pathlib.Path(__file__).resolve().parent.parent).resolve()
 
 
-def _load_tool():
-    spec = importlib.util.spec_from_file_location("make_student", ROOT / "tools" / "make_student.py")
+def _load_tool(name: str):
+    """Import ``tools/<name>.py`` (the tools are scripts, not a package)."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-make_student = _load_tool()
+make_student = _load_tool("make_student")
 stub_solution = make_student.stub_solution
 
 SOLUTION = '''\
@@ -192,14 +193,7 @@ def test_zip_contains_every_chapter(tmp_path):
 
 
 # ------------------------------------------------------------------ the zip runs on its own requirements
-def _load_runner():
-    spec = importlib.util.spec_from_file_location("run_chapters", ROOT / "tools" / "run_chapters.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-run_chapters = _load_runner()
+run_chapters = _load_tool("run_chapters")
 
 
 def test_requirements_cover_lecturelib_dependencies():

@@ -7,8 +7,8 @@ import torch
 import lecturelib
 from lecturelib import augment
 from lecturelib import numpy_nn as nnp
-from lecturelib.models import Sequential
-from lecturelib.models import Linear as NumpyLinear
+from lecturelib.numpy_nn import Sequential
+from lecturelib.numpy_nn import Linear as NumpyLinear
 from lecturelib.models import MLP
 from lecturelib.training import iterate_minibatches
 

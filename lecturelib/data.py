@@ -247,7 +247,7 @@ def _download(url: str, target: Path, md5: str, timeout: float | None = None) ->
     server's Content-Length) and the MD5 sum matches is it renamed onto ``target`` with ``os.replace``. On any
     error, including ``KeyboardInterrupt``, the temporary file is removed and the exception propagates.
     """
-    from tqdm.auto import tqdm
+    from .notebook import progress
 
     timeout = DOWNLOAD_TIMEOUT if timeout is None else timeout
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -261,8 +261,7 @@ def _download(url: str, target: Path, md5: str, timeout: float | None = None) ->
                 expected = int(length) if length and length.isdigit() else None
                 h = hashlib.md5()
                 received = 0
-                with tqdm(total=expected, unit="B", unit_scale=True, unit_divisor=1024,
-                          desc=target.name, leave=False) as bar:
+                with progress(expected, target.name, unit="B", unit_scale=True, unit_divisor=1024) as bar:
                     while True:
                         block = response.read(_CHUNK)
                         if not block:

@@ -50,13 +50,14 @@ def progress_enabled() -> bool:
     return os.environ.get("LECTURELIB_PROGRESS", "1").strip().lower() not in ("0", "false", "no", "off")
 
 
-def progress(total: int | None = None, desc: str = "", enabled: bool = True):
+def progress(total: int | None = None, desc: str = "", enabled: bool = True, **tqdm_options: Any):
     """A text tqdm progress bar on stderr (Jupyter redraws it in place; no ipywidgets needed).
 
     The bar disappears when it is done (``leave=False``): what stays is the log the caller prints. Disabled
     when ``enabled`` is false or :func:`progress_enabled` says so; a disabled bar accepts the same calls.
+    ``tqdm_options`` go to tqdm as they are (e.g. ``unit="B", unit_scale=True`` for a download).
     """
     from tqdm import tqdm
 
     return tqdm(total=total, desc=desc, disable=not (enabled and progress_enabled()), leave=False,
-                mininterval=0.5)
+                mininterval=0.5, **tqdm_options)

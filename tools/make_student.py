@@ -286,7 +286,7 @@ def make_student(book: pathlib.Path, out: pathlib.Path, zip_path: pathlib.Path,
         _copy_tree(book / "images", out / "images")
     library = ROOT / "lecturelib" if library is None else library
     if library.is_dir():
-        _copy_tree(library, out / "lecturelib", suffixes=(".py",))
+        _copy_tree(library, out / "lecturelib", suffixes=(".py", ".npz", ".json"))
     (out / "requirements.txt").write_text(_requirements(), encoding="utf-8")
     contents = "\n".join(f"- `{p.name}`" for p in written) or "- (no chapters yet)"
     (out / "README.md").write_text(README.format(contents=contents), encoding="utf-8")

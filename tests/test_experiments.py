@@ -1,0 +1,87 @@
+"""The long runs' checkpoints: small, documented, and reproducible from their scripts.
+
+Each checkpoint in ``lecturelib/checkpoints`` names the script in ``experiments/`` that made it and the
+arguments it was run with. Re-running the first steps of that script must give the logged losses (within a
+float tolerance: other CPUs pick other kernels), so a checkpoint cannot drift away from the code that claims to
+have produced it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from lecturelib import checkpoints
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+NAMES = checkpoints.list()
+STEPS = 10
+REQUIRED = ("name", "script", "args", "command", "seed", "framework", "config", "versions", "first_losses",
+            "epochs", "final", "seconds", "keys")
+
+
+def test_roundtrip_and_errors(tmp_path):
+    state = {"conv.weight": np.arange(6, dtype=np.float32).reshape(2, 3), "fc.bias": np.zeros(2)}
+    log = checkpoints.RunLog("tiny", seed=3, framework="numpy", script="experiments/tiny.py", args=["--epochs", "1"])
+    for loss in np.linspace(2.0, 1.0, 30):
+        log.step(loss)
+    log.epoch(epoch=1, train_loss=np.float32(1.5))
+    log.finish(state, directory=tmp_path, test_acc=np.float64(0.5))
+    assert checkpoints.list(tmp_path) == ["tiny"]
+    loaded, meta = checkpoints.load("tiny", directory=tmp_path)
+    assert list(loaded) == ["conv.weight", "fc.bias"]
+    np.testing.assert_array_equal(loaded["conv.weight"], state["conv.weight"])
+    assert meta["first_losses"][0] == 2.0 and len(meta["first_losses"]) == 20
+    assert meta["final"] == {"test_acc": 0.5} and meta["command"] == "python experiments/tiny.py --epochs 1"
+    torch_state, _ = checkpoints.load("tiny", framework="torch", directory=tmp_path)
+    assert type(torch_state["fc.bias"]).__name__ == "Tensor"
+    with pytest.raises(FileNotFoundError, match="available: tiny"):
+        checkpoints.load("nope", directory=tmp_path)
+    with pytest.raises(ValueError, match="checkpoint name"):
+        checkpoints.load("../tiny", directory=tmp_path)
+    with pytest.raises(ValueError, match="framework"):
+        checkpoints.load("tiny", framework="jax", directory=tmp_path)
+
+
+def test_save_refuses_a_large_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(checkpoints, "MAX_BYTES", 1000)
+    noise = np.random.default_rng(0).standard_normal(10_000)
+    with pytest.raises(ValueError, match="more than"):
+        checkpoints.save("big", {"w": noise}, {}, directory=tmp_path)
+    assert not list(tmp_path.iterdir())
+
+
+def test_sizes_within_budget():
+    sizes = {name: checkpoints.path(name).stat().st_size for name in NAMES}
+    assert all(size <= checkpoints.MAX_BYTES for size in sizes.values()), sizes
+    assert sum(sizes.values()) <= checkpoints.MAX_TOTAL_BYTES, sizes
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_checkpoint_documents_its_run(name):
+    state, meta = checkpoints.load(name)
+    missing = [key for key in REQUIRED if key not in meta]
+    assert not missing, f"{name}: meta lacks {missing}"
+    assert (ROOT / meta["script"]).is_file(), f"{name}: {meta['script']} is not in the repository"
+    assert meta["epochs"] and meta["final"], f"{name}: no per-epoch log or final metrics"
+    assert len(meta["first_losses"]) >= STEPS
+    assert list(state) == meta["keys"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_first_steps_reproduce(name, tmp_path):
+    meta = json.loads(checkpoints.path(name).with_suffix(".json").read_text())
+    env = dict(os.environ, LECTURELIB_SEED_OFFSET="0", LECTURELIB_PROGRESS="0")
+    cmd = [sys.executable, str(ROOT / meta["script"]), *meta["args"], "--max-steps", str(STEPS),
+           "--out", str(tmp_path)]
+    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    rerun = json.loads((tmp_path / f"{name}.json").read_text())
+    np.testing.assert_allclose(rerun["first_losses"][:STEPS], meta["first_losses"][:STEPS], rtol=2e-3,
+                               err_msg=f"{name}: the script no longer reproduces its logged first steps")

@@ -24,6 +24,10 @@ import os
 import random
 
 import numpy as np
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import torch
 
 from . import _random
 from ._random import as_generator, rng, seed_offset
@@ -61,7 +65,7 @@ def set_seed(seed: int) -> None:
         torch.backends.cudnn.deterministic = True
 
 
-def device():
+def device() -> torch.device:
     """Return ``torch.device('cuda')`` when a GPU is available, else ``torch.device('cpu')``."""
     import torch
 

@@ -11,9 +11,12 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
 
 __all__ = ["glue", "progress", "progress_enabled"]
 
@@ -50,7 +53,7 @@ def progress_enabled() -> bool:
     return os.environ.get("LECTURELIB_PROGRESS", "1").strip().lower() not in ("0", "false", "no", "off")
 
 
-def progress(total: int | None = None, desc: str = "", enabled: bool = True, **tqdm_options: Any):
+def progress(total: int | None = None, desc: str = "", enabled: bool = True, **tqdm_options: Any) -> tqdm:
     """A text tqdm progress bar on stderr (Jupyter redraws it in place; no ipywidgets needed).
 
     The bar disappears when it is done (``leave=False``): what stays is the log the caller prints. Disabled

@@ -27,7 +27,8 @@ class BatchNormFunction(torch.autograd.Function):
     ``dx = γ/(m√(σ²_B+ε)) (m δ − Σδ − x̂ Σ δx̂)``, ``dγ = Σ δ x̂``, ``dβ = Σ δ``."""
 
     @staticmethod
-    def forward(ctx, x, gamma, beta, running_mean, running_var, train, momentum, eps):
+    def forward(ctx: torch.autograd.function.FunctionCtx, x: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor, running_mean: torch.Tensor | None, running_var: torch.Tensor | None, train: bool,
+                momentum: float, eps: float) -> torch.Tensor:
         axes = _axes(x)
         if train:
             mu = x.mean(dim=axes)                                     # μ_B
@@ -46,7 +47,7 @@ class BatchNormFunction(torch.autograd.Function):
         return y
 
     @staticmethod
-    def backward(ctx, dout):
+    def backward(ctx: torch.autograd.function.FunctionCtx, dout: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
         x_hat, gamma, inv_std = ctx.saved_tensors
         axes = _axes(dout)
         dbeta = dout.sum(dim=axes)

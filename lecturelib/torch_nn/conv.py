@@ -72,7 +72,8 @@ class Conv2dFunction(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, x, w, b, stride, pad):
+    def forward(ctx: torch.autograd.function.FunctionCtx, x: torch.Tensor, w: torch.Tensor, b: torch.Tensor, stride: tuple[int, int],
+                pad: tuple[int, int]) -> torch.Tensor:
         N, _, H, W = x.shape
         Fo, _, HH, WW = w.shape
         H_out, W_out = conv_output_size(H, HH, stride[0], pad[0]), conv_output_size(W, WW, stride[1], pad[1])
@@ -84,7 +85,7 @@ class Conv2dFunction(torch.autograd.Function):
         return out
 
     @staticmethod
-    def backward(ctx, dout):
+    def backward(ctx: torch.autograd.function.FunctionCtx, dout: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
         w, cols = ctx.saved_tensors
         x_shape, stride, pad = ctx.conf
         Fo = w.shape[0]

@@ -19,14 +19,14 @@ class DropoutFunction(torch.autograd.Function):
     """Forward ``x ⊙ m/(1 − p)`` with a fresh mask; backward ``dx = dout ⊙ m/(1 − p)``."""
 
     @staticmethod
-    def forward(ctx, x, p):
+    def forward(ctx: torch.autograd.function.FunctionCtx, x: torch.Tensor, p: float) -> torch.Tensor:
         keep = torch.rand(x.shape, dtype=x.dtype, device=x.device) >= p  # P(keep) = 1 − p
         mask = keep.to(x.dtype) / (1 - p)
         ctx.save_for_backward(mask)
         return x * mask
 
     @staticmethod
-    def backward(ctx, dout):
+    def backward(ctx: torch.autograd.function.FunctionCtx, dout: torch.Tensor) -> tuple[torch.Tensor | None, None]:
         (mask,) = ctx.saved_tensors
         return dout * mask, None
 

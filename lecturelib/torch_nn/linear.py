@@ -21,13 +21,13 @@ class LinearFunction(torch.autograd.Function):
     """``u = z W + b`` forward; backward ``dz = δ W^T``, ``dW = z^T δ``, ``db = Σ_n δ_n``."""
 
     @staticmethod
-    def forward(ctx, z, W, b):
+    def forward(ctx: torch.autograd.function.FunctionCtx, z: torch.Tensor, W: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         u = z @ W + b
         ctx.save_for_backward(z, W)
         return u
 
     @staticmethod
-    def backward(ctx, du):
+    def backward(ctx: torch.autograd.function.FunctionCtx, du: torch.Tensor) -> tuple[torch.Tensor | None, torch.Tensor | None, torch.Tensor | None]:
         z, W = ctx.saved_tensors
         dz = du @ W.T
         dW = z.T @ du

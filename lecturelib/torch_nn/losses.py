@@ -14,7 +14,7 @@ class SoftmaxCrossEntropyFunction(torch.autograd.Function):
     """``J = −(1/N) Σ_n log softmax(u_n)_{t_n}``; backward ``∂J/∂u = (softmax(u) − onehot(t))/N``."""
 
     @staticmethod
-    def forward(ctx, u, labels):
+    def forward(ctx: torch.autograd.function.FunctionCtx, u: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         n = u.shape[0]
         shifted = u - u.max(dim=1, keepdim=True).values
         log_norm = shifted.exp().sum(dim=1).log()
@@ -24,7 +24,7 @@ class SoftmaxCrossEntropyFunction(torch.autograd.Function):
         return J
 
     @staticmethod
-    def backward(ctx, dJ):
+    def backward(ctx: torch.autograd.function.FunctionCtx, dJ: torch.Tensor) -> tuple[torch.Tensor, None]:
         u, labels = ctx.saved_tensors
         n = u.shape[0]
         du = torch.softmax(u, dim=1)

@@ -31,7 +31,7 @@ class LRNFunction(torch.autograd.Function):
     ``∂J/∂a^j = δ_j s_j^{−β} − 2αβ a^j Σ_{i ∈ window(j)} δ_i a^i s_i^{−β−1}``."""
 
     @staticmethod
-    def forward(ctx, x, n, k, alpha, beta):
+    def forward(ctx: torch.autograd.function.FunctionCtx, x: torch.Tensor, n: int, k: float, alpha: float, beta: float) -> torch.Tensor:
         half = n // 2
         s = k + alpha * _channel_window_sum(x * x, half)
         s_pow = s ** -beta
@@ -40,7 +40,7 @@ class LRNFunction(torch.autograd.Function):
         return x * s_pow
 
     @staticmethod
-    def backward(ctx, dout):
+    def backward(ctx: torch.autograd.function.FunctionCtx, dout: torch.Tensor) -> tuple[torch.Tensor | None, None, None, None, None]:
         x, s, s_pow = ctx.saved_tensors
         t = dout * x * s_pow / s                                   # δ_i a^i s_i^{−β−1}
         dx = dout * s_pow - (2 * ctx.alpha * ctx.beta) * x * _channel_window_sum(t, ctx.half)

@@ -45,7 +45,8 @@ class MaxPool2dFunction(torch.autograd.Function):
     """``ẑ_{i,j,k} = max_{Ω_{ij}} z``; backward routes ``δ_{i,j,k}`` to the (first) maximum of ``Ω_{ij}``."""
 
     @staticmethod
-    def forward(ctx, x, size, stride, out_hw):
+    def forward(ctx: torch.autograd.function.FunctionCtx, x: torch.Tensor, size: tuple[int, int], stride: tuple[int, int],
+                out_hw: tuple[int, int]) -> torch.Tensor:
         win = _windows(x, size, stride, out_hw).reshape(tuple(x.shape[:2]) + out_hw + (size[0] * size[1],))
         arg = win.argmax(dim=-1)                    # first maximum in row-major order
         out = torch.gather(win, -1, arg[..., None])[..., 0]
@@ -54,7 +55,7 @@ class MaxPool2dFunction(torch.autograd.Function):
         return out
 
     @staticmethod
-    def backward(ctx, dout):
+    def backward(ctx: torch.autograd.function.FunctionCtx, dout: torch.Tensor) -> tuple[torch.Tensor, None, None, None]:
         (arg,) = ctx.saved_tensors
         x_shape, size, stride, out_hw = ctx.conf
         dx = dout.new_zeros(x_shape)
@@ -68,13 +69,14 @@ class AvgPool2dFunction(torch.autograd.Function):
     """``ẑ_{i,j,k} = (1/|Ω|) Σ_{Ω_{ij}} z``; backward shares ``δ_{i,j,k}/|Ω|`` among the pixels of ``Ω_{ij}``."""
 
     @staticmethod
-    def forward(ctx, x, size, stride, out_hw):
+    def forward(ctx: torch.autograd.function.FunctionCtx, x: torch.Tensor, size: tuple[int, int], stride: tuple[int, int],
+                out_hw: tuple[int, int]) -> torch.Tensor:
         out = _windows(x, size, stride, out_hw).mean(dim=(-2, -1))
         ctx.conf = (tuple(x.shape), size, stride, out_hw)
         return out
 
     @staticmethod
-    def backward(ctx, dout):
+    def backward(ctx: torch.autograd.function.FunctionCtx, dout: torch.Tensor) -> tuple[torch.Tensor, None, None, None]:
         x_shape, size, stride, out_hw = ctx.conf
         share = dout / (size[0] * size[1])
         dx = _scatter(dout.new_zeros(x_shape), lambda m, n: share, size, stride, out_hw)

@@ -23,7 +23,7 @@ class SpatialPyramidPoolFunction(torch.autograd.Function):
     bin's (first) maximum or shares it equally among the bin's pixels."""
 
     @staticmethod
-    def forward(ctx, x, levels, mode, bins):
+    def forward(ctx: torch.autograd.function.FunctionCtx, x: torch.Tensor, levels: tuple[int, ...], mode: str, bins: str) -> torch.Tensor:
         N, C, H, W = x.shape
         blocks, args = [], []
         for n in levels:
@@ -46,7 +46,7 @@ class SpatialPyramidPoolFunction(torch.autograd.Function):
         return out
 
     @staticmethod
-    def backward(ctx, dout):
+    def backward(ctx: torch.autograd.function.FunctionCtx, dout: torch.Tensor) -> tuple[torch.Tensor, None, None, None]:
         x_shape, levels, mode, bins = ctx.conf
         N, C, H, W = x_shape
         args = list(ctx.saved_tensors) if mode == "max" else [None] * len(levels)

@@ -17,10 +17,10 @@ def _sgn(u):
     return np.sign(u)
 
 
-def _perceptron_update_ref(w, b, x, t, eta):
-    """One step of the perceptron rule: on a mistake (``t (wᵀx + b) ≤ 0``) ``w ← w + η t x``, ``b ← b + η t``."""
+def _perceptron_update_ref(w, b, x, t, lr):
+    """One step of the perceptron rule: on a mistake (``t (wᵀx + b) ≤ 0``) ``w ← w + ε t x``, ``b ← b + ε t``."""
     if t * (w @ x + b) <= 0:
-        return w + eta * t * x, b + eta * t
+        return w + lr * t * x, b + lr * t
     return w.copy(), b
 
 
@@ -32,7 +32,7 @@ def _split_pair(result, what):
 
 
 def check_perceptron_update(perceptron_update: Callable[..., Any]) -> None:
-    """``perceptron_update(w, b, x, t, eta)`` → ``(w_new, b_new)`` must follow the perceptron rule.
+    """``perceptron_update(w, b, x, t, lr)`` → ``(w_new, b_new)`` must follow the perceptron rule (learning rate ε = lr).
 
     Cases: a misclassified sample of each class, a correctly classified one (no change), a sample exactly
     on the boundary (``wᵀx + b = 0`` counts as a mistake), and the very first step from ``w = 0, b = 0``.
@@ -51,16 +51,16 @@ def check_perceptron_update(perceptron_update: Callable[..., Any]) -> None:
     cases.append((w, 0.0, np.array([2.0, 1.0]), 1.0, 1.0))     # u = 0 exactly: on the boundary, a mistake
     cases.append((np.zeros(2), 0.0, np.array([0.3, -0.7]), -1.0, 1.0))  # the first step from zero
 
-    for k, (w, b, x, t, eta) in enumerate(cases):
-        what = f"case {k} (w={np.round(w, 3).tolist()}, b={b:.3g}, x={np.round(x, 3).tolist()}, t={t:+g}, eta={eta:.3g})"
-        w_new, b_new = _split_pair(call_student_on_copies(perceptron_update, w, b, x, t, eta,
+    for k, (w, b, x, t, lr) in enumerate(cases):
+        what = f"case {k} (w={np.round(w, 3).tolist()}, b={b:.3g}, x={np.round(x, 3).tolist()}, t={t:+g}, lr={lr:.3g})"
+        w_new, b_new = _split_pair(call_student_on_copies(perceptron_update, w, b, x, t, lr,
                                                           what="perceptron_update", context=what), what)
-        w_ref, b_ref = _perceptron_update_ref(w, b, x, t, eta)
+        w_ref, b_ref = _perceptron_update_ref(w, b, x, t, lr)
         mistake = t * (w @ x + b) <= 0
         tag = "a mistake, so w and b must change" if mistake else "classified correctly, so nothing changes"
         assert_close(w_new, w_ref, f"{what}, {tag}: w_new")
         assert_close(b_new, b_ref, f"{what}, {tag}: b_new")
-    passed(f"perceptron_update follows w ← w + η t x, b ← b + η t on mistakes ({len(cases)} cases)")
+    passed(f"perceptron_update follows w ← w + ε t x, b ← b + ε t on mistakes ({len(cases)} cases)")
 
 
 def _logistic_loss_grad_ref(w, b, X, t):

@@ -305,6 +305,26 @@ def test_summary_totals_match_parameters_and_flop_counter(key):
         assert s.total_macs == known
 
 
+def test_summary_counts_layers_used_only_in_training():
+    """GoogLeNet's auxiliary classifiers run only in training mode: the eval summary lists them as not called
+    (parameters counted, no multiply–adds); train=True measures them too, on a copy of the model."""
+    torch.manual_seed(0)
+    model = googlenet(aux_logits=True).eval()
+    before = {k: v.clone() for k, v in model.state_dict().items() if "running" in k}
+    evaluated = summary(model, (3, 224, 224), print_table=False)
+    assert evaluated.total_params == _count(model) == 13_004_888
+    idle = [r for r in evaluated.rows if r["type"].endswith("(not called)")]
+    assert idle and all(r["name"].startswith("aux") and r["macs"] == 0 for r in idle)
+    trained = summary(model, (3, 224, 224), print_table=False, train=True)
+    assert trained.total_params == 13_004_888 and not any("not called" in r["type"] for r in trained.rows)
+    assert not model.training, "summary(train=True) left the model in training mode"
+    assert all(torch.equal(before[k], model.state_dict()[k]) for k in before), "running statistics changed"
+    model.train()
+    with FlopCounterMode(display=False) as counter, torch.no_grad():
+        model(torch.zeros(1, 3, 224, 224))
+    assert 2 * trained.total_macs == counter.get_total_flops() > 2 * evaluated.total_macs
+
+
 def test_resnet18_multiply_adds():
     """1.81 G multiply–adds per 224×224 image (He et al. 2016 quote 1.8 × 10⁹ FLOPs, counting multiply–adds)."""
     model = _on_meta(lambda: resnet(18))

@@ -33,15 +33,20 @@ class ModelSummary:
         return int(sum(r["macs"] for r in self.rows))
 
     def __str__(self) -> str:
-        head = f"{'layer':<12} {'type':<12} {'output shape':<16} {'neurons':>9} {'parameters':>11} {'mult-adds':>12}"
+        # columns as wide as their longest entry (names like "layer4.1.downsample.0" or "(not called)" types)
+        nw = max([12, len("input")] + [len(str(r["name"])) for r in self.rows])
+        tw = max([12] + [len(str(r["type"])) for r in self.rows])
+        sw = max([16, len(str(tuple(self.input_shape)))] + [len(str(r["output_shape"])) for r in self.rows])
+        head = f"{'layer':<{nw}} {'type':<{tw}} {'output shape':<{sw}} {'neurons':>9} {'parameters':>11} {'mult-adds':>12}"
         lines = [head, "-" * len(head),
-                 f"{'input':<12} {'':<12} {str(tuple(self.input_shape)):<16} "
+                 f"{'input':<{nw}} {'':<{tw}} {str(tuple(self.input_shape)):<{sw}} "
                  f"{int(np.prod(self.input_shape)):>9,d} {'':>11} {'':>12}"]
         for r in self.rows:
-            lines.append(f"{r['name']:<12} {r['type']:<12} {str(r['output_shape']):<16} {r['neurons']:>9,d} "
+            shape = str(r["output_shape"]) if r["output_shape"] else "—"
+            lines.append(f"{r['name']:<{nw}} {r['type']:<{tw}} {shape:<{sw}} {r['neurons']:>9,d} "
                          f"{r['params']:>11,d} {r['macs']:>12,d}")
         lines += ["-" * len(head),
-                  f"{'total':<12} {'':<12} {'':<16} {'':>9} {self.total_params:>11,d} {self.total_macs:>12,d}"]
+                  f"{'total':<{nw}} {'':<{tw}} {'':<{sw}} {'':>9} {self.total_params:>11,d} {self.total_macs:>12,d}"]
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -61,9 +66,13 @@ def _summary_numpy(model: Layer, input_shape: tuple[int, ...]) -> list[dict]:
     return rows
 
 
-def _summary_torch(model: Any, input_shape: tuple[int, ...]) -> list[dict]:
+def _summary_torch(model: Any, input_shape: tuple[int, ...], train: bool = False) -> list[dict]:
+    import copy
+
     import torch
 
+    if train:  # a copy, so that batch norm's running statistics of the caller's model stay as they are
+        model = copy.deepcopy(model)
     leaves = [(n, m) for n, m in model.named_modules() if next(m.children(), None) is None]
     calls = []                                       # (name, module, output) in call order
     hooks = []
@@ -76,9 +85,9 @@ def _summary_torch(model: Any, input_shape: tuple[int, ...]) -> list[dict]:
         dtype = p0.dtype if p0 is not None else torch.float32
         device = p0.device if p0 is not None else torch.device("cpu")
         was_training = model.training
-        model.eval()
-        with torch.no_grad():
-            model(torch.zeros((1, *input_shape), dtype=dtype, device=device))
+        model.train(train)
+        with torch.no_grad():  # two samples: batch norm in training mode needs more than one value per channel
+            model(torch.zeros((2 if train else 1, *input_shape), dtype=dtype, device=device))
         model.train(was_training)
     finally:
         for h in hooks:
@@ -100,10 +109,18 @@ def _summary_torch(model: Any, input_shape: tuple[int, ...]) -> list[dict]:
             macs = per_sample * int(w.numel() // out.shape[-1])
         rows.append({"name": name, "type": type(module).__name__, "output_shape": tuple(out.shape[1:]),
                      "neurons": per_sample, "params": int(params), "macs": macs})
+    # Modules with parameters that this forward never called (GoogLeNet's auxiliary classifiers run only in
+    # training mode): listed with their parameters, so the total is always every trainable number.
+    for name, module in leaves:
+        params = sum(p.numel() for p in module.parameters(recurse=False) if p.requires_grad)
+        if id(module) not in counted and params:
+            counted.add(id(module))
+            rows.append({"name": name, "type": f"{type(module).__name__} (not called)", "output_shape": (),
+                         "neurons": 0, "params": int(params), "macs": 0})
     return rows
 
 
-def summary(model: Any, input_shape: tuple[int, ...], print_table: bool = True) -> ModelSummary:
+def summary(model: Any, input_shape: tuple[int, ...], print_table: bool = True, *, train: bool = False) -> ModelSummary:
     """Per-layer output shape, neurons, parameters and multiply–adds of ``model`` for one input of ``input_shape``.
 
     Args:
@@ -111,6 +128,10 @@ def summary(model: Any, input_shape: tuple[int, ...], print_table: bool = True) 
             ``torch.nn.Module`` (rows are its leaf modules, in the order of their first call).
         input_shape: shape of one sample without the batch axis, e.g. ``(1, 28, 28)``.
         print_table: print the table.
+        train: run a torch model's forward in training mode (on a copy), so that layers used only in training —
+            GoogLeNet's auxiliary classifiers — get their shapes and multiply–adds too. In the default
+            evaluation mode such layers are still listed, marked "(not called)", with their parameters and no
+            multiply–adds: ``total_params`` is always every trainable parameter.
 
     Returns:
         a :class:`ModelSummary` (``rows``, ``total_params``, ``total_macs``).
@@ -124,7 +145,7 @@ def summary(model: Any, input_shape: tuple[int, ...], print_table: bool = True) 
     if isinstance(model, Layer):
         rows = _summary_numpy(model, input_shape)
     elif _is_torch_module(model):
-        rows = _summary_torch(model, input_shape)
+        rows = _summary_torch(model, input_shape, train)
     else:
         raise TypeError(f"summary: expected a lecturelib.numpy_nn Layer (e.g. a Sequential) or a torch.nn.Module, "
                         f"got {type(model).__name__}")

@@ -10,6 +10,13 @@
 
 The three share parameter names, so :func:`lecturelib.models.copy_weights` moves weights between them.
 The two torch forms are initialised as PyTorch initialises its layers; ``rng``/``init`` apply to NumPy only.
+
+Why two layer tables (this one and :mod:`._layers`): this kit serves the course-scale networks built in NumPy
+too (LeNet, MLPs), whose ``"lecturelib"`` form uses :class:`lecturelib.torch_nn.Linear` with the lectures'
+(in, out) weight layout, so the NumPy and torch_nn weights are the same arrays. :mod:`._layers` serves the
+ImageNet architectures, which must load torchvision's ``state_dict`` — (out, in) linear weights, grouped
+convolutions, ``num_batches_tracked`` — and have no NumPy form. One table for both would force one of the two
+layouts on the other.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 ``layer_set(impl)`` returns an object whose methods make one layer each, with the same arguments, parameter
 names and shapes in both sets, so a builder written once yields two networks that load each other's
 ``state_dict``. Layers without parameters whose behaviour is one torch operation (ReLU, tanh) are PyTorch's in
-both sets.
+both sets. (The LeNet/MLP builders use :mod:`._kit` instead, which adds a NumPy form and keeps the lectures'
+(in, out) weight layout; its docstring says why the two tables stay apart.)
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""Checks for chapter 7, training CNNs: the convolution's weight gradient from the index formula, the backward
-pass of max pooling, and col2im for one image."""
+"""Checks for chapter 7, training CNNs: the convolution's weight gradient from the index formula, the input
+gradient of a strided convolution from the dilated error map, col2im for one image, and the backward pass of
+max pooling (no longer an exercise of chapter 7, which refers to chapter 6 for it; kept for the re-export)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import numpy as np
 from ..numpy_nn import col2im, conv2d_backward, conv2d_forward, maxpool2d_backward, maxpool2d_forward
 from ._core import assert_close, call_student_on_copies, passed
 
-__all__ = ["check_col2im_single", "check_conv2d_weight_grad", "check_maxpool_backward"]
+__all__ = ["check_col2im_single", "check_conv2d_dx_dilated", "check_conv2d_weight_grad", "check_maxpool_backward"]
 
 
 def check_conv2d_weight_grad(conv2d_weight_grad: Callable[..., Any]) -> None:
@@ -88,3 +89,32 @@ def check_col2im_single(col2im_single: Callable[..., Any]) -> None:
                                      context=what)
         assert_close(out, ref, f"{what}: col2im", rtol=1e-12, atol=1e-12)
     passed(f"col2im_single: columns added back onto their windows for {len(cases)} layouts")
+
+
+def check_conv2d_dx_dilated(conv2d_dx_dilated: Callable[..., Any]) -> None:
+    """``conv2d_dx_dilated(dout, w, x_shape, stride, pad)`` → ``∂J/∂x`` of shape ``x_shape`` (N, C, H, W).
+
+    ``dout`` is the error ``δ`` (N, F, H_out, W_out) of a convolution with filters ``w`` (F, C, HH, WW), stride
+    ``s`` and zero padding ``pad`` (ints). The answer is the stride-1 rule applied to ``δ`` dilated by ``s``
+    (``s − 1`` zeros between neighbouring entries, and zeros in the last rows/columns that no window of the
+    strided layer reached), i.e. a full convolution with the flipped filters, cropped by ``pad``. The
+    reference is ``numpy_nn.conv2d_backward``. Cases: stride 1, 2 and 3, padding 0–2, leftover rows and
+    columns ((H + 2·pad − HH) not a multiple of s), non-square kernels and inputs, several channels, one sample.
+    """
+    rng = np.random.default_rng(73)
+    # N, C, H, W, F, HH, WW, s, pad
+    cases = [(2, 3, 8, 8, 4, 3, 3, 2, 1), (1, 2, 7, 9, 3, 3, 2, 2, 0), (2, 1, 10, 10, 2, 3, 3, 3, 1),
+             (2, 2, 6, 6, 3, 3, 3, 1, 1), (1, 2, 9, 8, 3, 4, 3, 3, 2), (3, 2, 11, 7, 2, 5, 3, 2, 0)]
+    for c, (N, C, H, W, F, HH, WW, s, pad) in enumerate(cases):
+        x = rng.normal(size=(N, C, H, W))
+        w = rng.normal(size=(F, C, HH, WW))
+        out, cache = conv2d_forward(x, w, np.zeros(F), s, pad)
+        dout = rng.normal(size=out.shape)
+        dx_ref = conv2d_backward(dout, cache)[0]
+        leftover = (H + 2 * pad - HH) % s or (W + 2 * pad - WW) % s
+        what = (f"case {c} (δ {dout.shape}, w {w.shape}, x_shape {x.shape}, stride {s}, pad {pad}"
+                + (", with input rows/columns no window reaches" if leftover else "") + ")")
+        dx = call_student_on_copies(conv2d_dx_dilated, dout, w, x.shape, s, pad, what="conv2d_dx_dilated",
+                                    context=what)
+        assert_close(dx, dx_ref, f"{what}: ∂J/∂x", rtol=1e-9, atol=1e-12)
+    passed(f"conv2d_dx_dilated: ∂J/∂x of a strided convolution from the dilated δ for {len(cases)} layers")

@@ -54,7 +54,9 @@ def main(argv=None) -> int:
     parser.add_argument("notebooks", nargs="*", type=pathlib.Path)
     parser.add_argument("--jobs", type=int, default=1, help="chapters executed side by side")
     args = parser.parse_args(argv)
-    paths = [str(p) for p in (args.notebooks or sorted((ROOT / "book").glob("ch*.ipynb")))]
+    # chapters, then the appendix notebooks (appendix_exercises runs a chapter's solution and check)
+    default = sorted((ROOT / "book").glob("ch*.ipynb")) + sorted((ROOT / "book").glob("appendix_*.ipynb"))
+    paths = [str(p) for p in (args.notebooks or default)]
     with concurrent.futures.ProcessPoolExecutor(max_workers=args.jobs) as pool:
         for name, elapsed, notes in pool.map(_run, paths):
             flag = "" if elapsed <= 180 else "   <-- over the 3-minute budget"

@@ -90,9 +90,11 @@ def assert_close(actual: Any, expected: Any, what: str, rtol: float = 1e-6, atol
     bad = ~np.isclose(actual, expected, rtol=rtol, atol=atol)
     if bad.any():
         idx = tuple(int(i) for i in np.argwhere(bad)[0])
+        where = f"; first at index {idx}" if idx else ""
+        # .item(): plain Python numbers in the message (0.97, not np.float64(0.97))
         raise AssertionError(
-            f"{what}: {int(bad.sum())} of {bad.size} values differ; first at index {idx}: "
-            f"expected {expected[idx]!r}, got {actual[idx]!r}"
+            f"{what}: {int(bad.sum())} of {bad.size} values differ{where}: "
+            f"expected {expected[idx].item()!r}, got {actual[idx].item()!r}"
         )
 
 

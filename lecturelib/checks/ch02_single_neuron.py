@@ -71,6 +71,32 @@ def _logistic_loss_grad_ref(w, b, X, t):
     return J, X.T @ (y - t) / N, float(np.sum(y - t) / N)
 
 
+def _logistic_grad_hint(w, b, X, t, dw, db, N):
+    """Name a common slip in the derivation when the student's gradient matches it (else an empty string)."""
+    u = X @ w + b
+    y = 1.0 / (1.0 + np.exp(-u))
+    try:
+        dw = np.asarray(dw, dtype=np.float64).reshape(-1)
+        db = float(np.asarray(db, dtype=np.float64).reshape(-1)[0])
+    except (TypeError, ValueError, IndexError):
+        return ""
+    if dw.shape != w.shape:
+        return ""
+    slips = [
+        ("the mean's 1/N is missing: J averages over the N samples, so does its gradient",
+         X.T @ (y - t), np.sum(y - t)),
+        ("the sign is flipped: ∂J_i/∂u_i = y_i − t_i, not t_i − y_i", -X.T @ (y - t) / N, -np.sum(y - t) / N),
+        ("σ'(u) = y(1 − y) should cancel against the derivative of the logarithm: ∂J_i/∂u_i simplifies to "
+         "y_i − t_i, with no extra factor y_i(1 − y_i)",
+         X.T @ ((y - t) * y * (1 - y)) / N, np.sum((y - t) * y * (1 - y)) / N),
+    ]
+    for message, dw_slip, db_slip in slips:
+        if np.allclose(dw, dw_slip, rtol=1e-6, atol=1e-10) and np.isclose(db, db_slip, rtol=1e-6, atol=1e-10):
+            return f" — it looks as if {message}"
+    return (" — compare your dw with numerical_gradient applied to your own J, one component at a time, to "
+            "find which partial derivative is wrong")
+
+
 def check_logistic_loss_grad(logistic_loss_grad: Callable[..., Any]) -> None:
     """``logistic_loss_grad(w, b, X, t)`` → ``(J, dw, db)``: mean cross-entropy and its gradient.
 
@@ -92,9 +118,13 @@ def check_logistic_loss_grad(logistic_loss_grad: Callable[..., Any]) -> None:
         what = f"case {k} (N={N}, D={D})"
         assert_close(np.asarray(J, dtype=np.float64).reshape(()) if np.size(J) == 1 else J, J_ref,
                      f"{what}: J (the mean cross-entropy, a scalar)", rtol=1e-6)
-        assert_close(dw, dw_ref, f"{what}: dw = (1/N) Σ (y_i − t_i) x_i", rtol=1e-6)
-        assert_close(np.asarray(db, dtype=np.float64).reshape(()) if np.size(db) == 1 else db, db_ref,
-                     f"{what}: db = (1/N) Σ (y_i − t_i), a scalar", rtol=1e-6)
+        try:
+            assert_close(dw, dw_ref, f"{what}: dw = ∂J/∂w", rtol=1e-6)
+            assert_close(np.asarray(db, dtype=np.float64).reshape(()) if np.size(db) == 1 else db, db_ref,
+                         f"{what}: db = ∂J/∂b, a scalar", rtol=1e-6)
+        except AssertionError as exc:
+            hint = _logistic_grad_hint(w, b, X, t, dw, db, N)
+            raise AssertionError(f"{exc}{hint}") from None
     passed("logistic_loss_grad: cross-entropy and its gradient (y − t) x match the reference (4 cases)")
 
 

@@ -154,6 +154,11 @@ def rgb_pca(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         ``(eigvals, eigvecs)``: eigenvalues λ (3,) in decreasing order and the matching unit eigenvectors
         as the *columns* ``p_i = eigvecs[:, i]`` of a (3, 3) array, so ``cov = P diag(λ) P^T``. The
         covariance is ``np.cov`` of the pixels (normalised by the number of pixels − 1).
+
+    Sign convention: an eigenvector is only defined up to its sign, and LAPACK builds may return either.
+    Each ``p_i`` is therefore flipped, if needed, so that its component of largest magnitude is positive
+    (the first such component on an exact tie). The output is then the same whichever sign ``eigh``
+    returned, and so is :func:`pca_color_augment`'s shift ``P (α ⊙ λ)`` for given ``α``.
     """
     images = _check_rgb(images)
     pixels = images.transpose(1, 0, 2, 3).reshape(3, -1).astype(np.float64)
@@ -161,7 +166,10 @@ def rgb_pca(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(f"images: need at least 2 pixels to estimate a covariance, got shape {images.shape}")
     eigvals, eigvecs = np.linalg.eigh(np.cov(pixels))
     order = np.argsort(eigvals)[::-1]
-    return eigvals[order], eigvecs[:, order]
+    eigvals, eigvecs = eigvals[order], eigvecs[:, order]
+    largest = eigvecs[np.argmax(np.abs(eigvecs), axis=0), np.arange(3)]   # the largest-magnitude component of p_i
+    eigvecs = eigvecs * np.where(largest < 0, -1.0, 1.0)                   # made positive: a fixed sign
+    return eigvals, eigvecs
 
 
 def pca_color_augment(images: np.ndarray, rng: Seed = None, std: float = 0.1, eigvals: np.ndarray | None = None,

@@ -77,6 +77,30 @@ def test_rgb_pca_matches_np_cov():
     assert lam[0] >= lam[1] >= lam[2]
 
 
+def test_rgb_pca_fixes_the_eigenvector_signs(monkeypatch):
+    """Another LAPACK may return -p_i for any eigenvector; rgb_pca's output must not depend on that."""
+    x = _color_images()
+    lam, P = augment.rgb_pca(x)
+    largest = P[np.argmax(np.abs(P), axis=0), np.arange(3)]
+    assert np.all(largest > 0)                                        # the documented convention
+    true_eigh = np.linalg.eigh
+
+    def flipping(signs):
+        def flipped_eigh(a, *args, **kwargs):
+            w, v = true_eigh(a, *args, **kwargs)
+            return w, v * np.asarray(signs)                           # still valid eigenvectors, other signs
+        return flipped_eigh
+
+    for flips in ([-1.0, 1.0, 1.0], [1.0, -1.0, -1.0], [-1.0, -1.0, -1.0]):
+        monkeypatch.setattr(np.linalg, "eigh", flipping(flips))
+        lam_f, P_f = augment.rgb_pca(x)
+        out_f = augment.pca_color_augment(x, 5)                       # eigen-pairs computed inside, flipped eigh
+        monkeypatch.setattr(np.linalg, "eigh", true_eigh)
+        np.testing.assert_array_equal(lam_f, lam)
+        np.testing.assert_array_equal(P_f, P)
+        np.testing.assert_array_equal(out_f, augment.pca_color_augment(x, 5))
+
+
 def test_pca_color_shift_is_constant_per_image_and_follows_the_formula():
     x = _color_images()
     out, alpha = augment.pca_color_augment(x, np.random.default_rng(3), std=0.1, return_alpha=True)

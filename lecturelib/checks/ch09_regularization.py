@@ -1,5 +1,6 @@
 """Checks for chapter 9, regularization and normalization: inverted dropout with a given mask, the PCA colour
-shift of AlexNet's lighting augmentation, and batch normalization's training-mode forward pass for (N, D)."""
+shift of AlexNet's lighting augmentation, batch normalization's training-mode forward pass for (N, D) and its
+backward pass for (N, D) and (N, C, H, W)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from typing import Any
 import numpy as np
 
 from ..augment import pca_color_augment, rgb_pca
-from ..numpy_nn import batchnorm_forward, dropout_forward
+from ..numpy_nn import batchnorm_backward, batchnorm_forward, dropout_forward
 from ._core import assert_close, call_student_on_copies, passed
 
+# check_batchnorm_backward is not listed here until lecturelib.checks re-exports it (tests/test_checks_core.py
+# requires the two lists to agree); chapter 9 imports this module directly.
 __all__ = ["check_inverted_dropout", "check_pca_color_shift", "check_batchnorm_train"]
 
 
@@ -108,3 +111,55 @@ def check_batchnorm_train(batchnorm_train: Callable[..., Any]) -> None:
                 raise AssertionError(f"{what}: add ε inside the square root, √(σ²_B + ε)")
         assert_close(out, ref, f"{what}: y = γ x̂ + β", rtol=1e-6, atol=1e-8)
     passed(f"batchnorm_train matches lecturelib.numpy_nn.batchnorm_forward in training mode ({len(cases)} cases)")
+
+
+def check_batchnorm_backward(batchnorm_backward_train: Callable[..., Any]) -> None:
+    """``batchnorm_backward_train(dy, x, gamma, eps=1e-5)`` → ``(dx, dgamma, dbeta)``, training mode.
+
+    ``x`` is (N, D) — statistics per feature over the N samples — or (N, C, H, W) — per channel over N, H, W;
+    ``dy = ∂J/∂y`` has ``x``'s shape, ``gamma`` one entry per feature/channel. The reference is
+    :func:`lecturelib.numpy_nn.batchnorm_backward` on the cache of ``batchnorm_forward(..., train=True)``.
+    Cases: features of very different scales, N = 2, a larger ε, a 4-D batch. A solution that treats μ_B and
+    σ²_B as constants, or forgets the path through σ²_B, or sums over the wrong axes, is told so.
+    """
+    rng = np.random.default_rng(940)
+    cases = [((8, 3), 1e-5), ((2, 4), 1e-5), ((16, 5), 1e-2), ((4, 3, 5, 6), 1e-5), ((2, 2, 3, 3), 1e-3)]
+    for k, (shape, eps) in enumerate(cases):
+        C = shape[1]
+        scale = rng.uniform(0.2, 5.0, size=C).reshape((1, C) + (1,) * (len(shape) - 2))
+        x = rng.normal(size=shape) * scale + rng.normal(size=C).reshape(scale.shape) * 3
+        gamma = rng.uniform(0.5, 2.0, size=C)
+        dy = rng.normal(size=shape)
+        _, cache = batchnorm_forward(x, gamma, rng.normal(size=C), None, None, train=True, eps=eps)
+        ref = batchnorm_backward(dy, cache)
+        out = call_student_on_copies(batchnorm_backward_train, dy, x, gamma, eps=eps, what="batchnorm_backward_train",
+                                     context=f"case {k}")
+        what = f"case {k} (x {shape}, eps={eps:g})"
+        if not isinstance(out, (tuple, list)) or len(out) != 3:
+            raise AssertionError(f"{what}: return the three gradients (dx, dgamma, dbeta) as a tuple, got "
+                                 f"{type(out).__name__}")
+        dx, dgamma, dbeta = (np.asarray(o) for o in out)
+        axes = (0,) if len(shape) == 2 else (0, 2, 3)
+        if dbeta.shape != ref[2].shape and dbeta.shape == shape[1:]:
+            raise AssertionError(f"{what}: dbeta has shape {dbeta.shape}; for a 4-D batch γ and β are per channel, "
+                                 f"so sum over N, H and W (axes {axes}), giving shape {ref[2].shape}")
+        assert_close(dbeta, ref[2], f"{what}: dbeta = Σ_i δ_i", rtol=1e-7, atol=1e-9)
+        assert_close(dgamma, ref[1], f"{what}: dgamma = Σ_i δ_i x̂_i", rtol=1e-7, atol=1e-9)
+        if dx.shape == shape and not np.allclose(dx, ref[0], rtol=1e-6, atol=1e-8):
+            x_hat, _, inv_std, _ = cache
+            g = gamma.reshape(scale.shape)
+            inv = inv_std.reshape(scale.shape)
+            if np.allclose(dx, g * inv * dy, rtol=1e-6):
+                raise AssertionError(f"{what}: dx = γ δ / √(σ²_B + ε) treats μ_B and σ²_B as constants; every x_j "
+                                     "also changes the outputs through the batch mean and variance")
+            m = dy.size // C
+            no_var = g * inv * (dy - dy.sum(axis=axes, keepdims=True) / m)
+            if np.allclose(dx, no_var, rtol=1e-6):
+                raise AssertionError(f"{what}: you kept the path through μ_B but not the one through σ²_B (the term "
+                                     "−x̂_i Σ_j δ_j x̂_j)")
+            if abs(float(dx.sum(axis=axes).max())) > 1e-8 * float(np.abs(dx).sum()):
+                raise AssertionError(f"{what}: your dx does not sum to 0 over each feature's m values; adding a constant "
+                                     "to a feature's inputs leaves the outputs unchanged, so it must")
+        assert_close(dx, ref[0], f"{what}: dx", rtol=1e-6, atol=1e-9)
+    passed(f"batchnorm_backward_train matches lecturelib.numpy_nn.batchnorm_backward ({len(cases)} cases, "
+           "(N, D) and (N, C, H, W))")

@@ -1,5 +1,8 @@
-"""Checks for chapter 8, optimization: one step of the momentum method, one step of Adam, and a learning-rate
-schedule with linear warm-up and cosine decay."""
+"""Checks for chapter 8, optimization: one step of the momentum method, one step of Adam (whose bias correction
+the student derives), and a learning-rate schedule with linear warm-up and cosine decay.
+
+Notation as the book's: learning rate ε (the lecture's optimisation slides write ρ), stabilising constant ε_s,
+momentum μ, loss J."""
 
 from __future__ import annotations
 
@@ -35,9 +38,9 @@ def _quadratic(rng, shape):
 def check_momentum_step(momentum_step: Callable[..., Any]) -> None:
     """``momentum_step(w, dw_prev, grad, lr, mu)`` → ``(w_new, dw_new)``, the lecture's momentum method::
 
-        Δw^{(t+1)} = μ Δw^{(t)} − ρ ∇E(w^{(t)}),     w^{(t+1)} = w^{(t)} + Δw^{(t+1)}
+        Δw^{(t+1)} = μ Δw^{(t)} − ε ∇J(w^{(t)}),     w^{(t+1)} = w^{(t)} + Δw^{(t+1)}
 
-    Runs 15 steps on random quadratics (vector and matrix parameters, several ρ and μ, starting from
+    Runs 15 steps on random quadratics (vector and matrix parameters, several ε and μ, starting from
     Δw = 0) and compares every step with :class:`lecturelib.numpy_nn.Momentum`. The inputs must not be
     modified in place.
     """
@@ -59,14 +62,14 @@ def check_momentum_step(momentum_step: Callable[..., Any]) -> None:
             assert_close(dw_new, ref.state["w"]["dw"], f"{what}: dw_new = mu * dw_prev - lr * grad", rtol=1e-9)
             assert_close(w_new, ref_params["w"], f"{what}: w_new = w + dw_new", rtol=1e-9)
             w, dw = np.asarray(w_new, dtype=np.float64), np.asarray(dw_new, dtype=np.float64)
-    passed("momentum_step follows Δw ← μΔw − ρ∇E(w), w ← w + Δw (4 runs of 15 steps, as numpy_nn.Momentum)")
+    passed("momentum_step follows Δw ← μΔw − ε∇J(w), w ← w + Δw (4 runs of 15 steps, as numpy_nn.Momentum)")
 
 
 def check_adam_step(adam_step: Callable[..., Any]) -> None:
     """``adam_step(w, m, v, t, grad, lr, beta1=0.9, beta2=0.999, eps=1e-8)`` → ``(w_new, m_new, v_new)``.
 
     ``t`` counts steps from 1. Runs 12 steps from ``m = v = 0`` with random gradients of widely different
-    sizes per element (so that the per-element scaling matters), with default and non-default β₁, β₂, ε,
+    sizes per element (so that the per-element scaling matters), with default and non-default β₁, β₂, ε_s,
     and compares every step with :class:`lecturelib.numpy_nn.Adam` (which equals ``torch.optim.Adam``).
     """
     rng = np.random.default_rng(81)
@@ -96,8 +99,8 @@ def check_adam_step(adam_step: Callable[..., Any]) -> None:
             assert_close(m_new, st["m"], f"{what}: m_new = beta1 m + (1 − beta1) g", rtol=1e-9)
             assert_close(v_new, st["v"], f"{what}: v_new = beta2 v + (1 − beta2) g²", rtol=1e-9)
             assert_close(w_new, ref_params["w"],
-                         f"{what}: w_new = w − lr m̂ / (√v̂ + eps) with the bias corrections m̂ = m/(1 − beta1^t), "
-                         "v̂ = v/(1 − beta2^t)", rtol=1e-9)
+                         f"{what}: w_new = w − lr m̂ / (√v̂ + eps) with the bias-corrected averages m̂, v̂ (if every "
+                         "gradient so far had been the same g, they must give m̂ = g and v̂ = g² at every t)", rtol=1e-9)
             w, m, v = (np.asarray(a, dtype=np.float64) for a in (w_new, m_new, v_new))
     passed("adam_step matches numpy_nn.Adam (= torch.optim.Adam) over 3 runs of 12 steps, bias correction included")
 
@@ -112,10 +115,10 @@ def _warmup_cosine_ref(t, total_steps, lr_max, warmup_steps, lr_min):
 def check_warmup_cosine_lr(warmup_cosine_lr: Callable[..., Any]) -> None:
     """``warmup_cosine_lr(t, total_steps, lr_max, warmup_steps, lr_min=0.0)`` → the learning rate of step t::
 
-        ρ(t) = ρ_max (t + 1) / T_w                                        for 0 ≤ t < T_w
-        ρ(t) = ρ_min + ½ (ρ_max − ρ_min) (1 + cos(π (t − T_w) / (T − T_w)))   for T_w ≤ t ≤ T
+        ε(t) = ε_max (t + 1) / T_w                                        for 0 ≤ t < T_w
+        ε(t) = ε_min + ½ (ε_max − ε_min) (1 + cos(π (t − T_w) / (T − T_w)))   for T_w ≤ t ≤ T
 
-    Compares every t from 0 to T for several (T, ρ_max, T_w, ρ_min), including no warm-up (T_w = 0).
+    Compares every t from 0 to T for several (T, ε_max, T_w, ε_min), including no warm-up (T_w = 0).
     """
     cases = [(100, 0.1, 10, 0.0), (50, 1.0, 5, 0.01), (20, 0.3, 0, 0.0), (7, 2.0, 1, 0.5)]
     for total, lr_max, warmup, lr_min in cases:
@@ -129,4 +132,4 @@ def check_warmup_cosine_lr(warmup_cosine_lr: Callable[..., Any]) -> None:
         assert_close(np.array(got), np.array(expected),
                      f"warmup_cosine_lr over t = 0..{total} (T={total}, lr_max={lr_max}, warmup_steps={warmup}, "
                      f"lr_min={lr_min}); index = t", rtol=1e-9, atol=1e-12)
-    passed("warmup_cosine_lr: linear warm-up to ρ_max, then cosine decay to ρ_min (4 schedules, every step)")
+    passed("warmup_cosine_lr: linear warm-up to ε_max, then cosine decay to ε_min (4 schedules, every step)")

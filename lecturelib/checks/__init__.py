@@ -10,22 +10,24 @@ from ._core import assert_close, call_student, call_student_on_copies, passed
 from .ch01_introduction import check_nearest_neighbour_predict, check_per_class_accuracy, check_top_k_error
 from .ch02_single_neuron import check_logistic_loss_grad, check_perceptron_update, check_xor_weights
 from .ch03_feedforward import check_forward_propagation, check_sigmoid_bce, check_softmax_jacobian_batch
-from .ch04_backpropagation import check_backprop_two_layer, check_delta_backward
+from .ch04_backpropagation import check_backprop_two_layer, check_delta_backward, check_wrong_gradients
 from .ch05_convolution import check_conv2d_single_channel, check_conv_matrix, check_receptive_field
 from .ch06_pooling import check_maxpool_backward_single, check_maxpool_forward_single, check_spp_single
-from .ch07_training_cnns import check_col2im_single, check_conv2d_weight_grad, check_maxpool_backward
+from .ch07_training_cnns import (check_col2im_single, check_conv2d_dx_dilated, check_conv2d_weight_grad,
+                                 check_maxpool_backward)
 from .ch08_optimization import check_adam_step, check_momentum_step, check_warmup_cosine_lr
-from .ch09_regularization import check_batchnorm_train, check_inverted_dropout, check_pca_color_shift
+from .ch09_regularization import (check_batchnorm_backward, check_batchnorm_train, check_inverted_dropout,
+                                  check_pca_color_shift)
 
 __all__ = [
     "assert_close", "call_student", "call_student_on_copies", "passed",
     "check_nearest_neighbour_predict", "check_per_class_accuracy", "check_top_k_error",
     "check_logistic_loss_grad", "check_perceptron_update", "check_xor_weights",
     "check_forward_propagation", "check_sigmoid_bce", "check_softmax_jacobian_batch",
-    "check_backprop_two_layer", "check_delta_backward",
+    "check_backprop_two_layer", "check_delta_backward", "check_wrong_gradients",
     "check_conv2d_single_channel", "check_conv_matrix", "check_receptive_field",
     "check_maxpool_backward_single", "check_maxpool_forward_single", "check_spp_single",
-    "check_col2im_single", "check_conv2d_weight_grad", "check_maxpool_backward",
+    "check_col2im_single", "check_conv2d_dx_dilated", "check_conv2d_weight_grad", "check_maxpool_backward",
     "check_adam_step", "check_momentum_step", "check_warmup_cosine_lr",
-    "check_batchnorm_train", "check_inverted_dropout", "check_pca_color_shift",
+    "check_batchnorm_backward", "check_batchnorm_train", "check_inverted_dropout", "check_pca_color_shift",
 ]

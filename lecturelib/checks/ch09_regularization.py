@@ -13,9 +13,7 @@ from ..augment import pca_color_augment, rgb_pca
 from ..numpy_nn import batchnorm_backward, batchnorm_forward, dropout_forward
 from ._core import assert_close, call_student_on_copies, passed
 
-# check_batchnorm_backward is not listed here until lecturelib.checks re-exports it (tests/test_checks_core.py
-# requires the two lists to agree); chapter 9 imports this module directly.
-__all__ = ["check_inverted_dropout", "check_pca_color_shift", "check_batchnorm_train"]
+__all__ = ["check_inverted_dropout", "check_pca_color_shift", "check_batchnorm_train", "check_batchnorm_backward"]
 
 
 def check_inverted_dropout(inverted_dropout: Callable[..., Any]) -> None:

@@ -3,7 +3,7 @@
 ``impl`` names the implementation:
 
 * ``"numpy"`` — :mod:`lecturelib.numpy_nn` layer objects in a ``numpy_nn.Sequential`` (initialised
-  ``N(0, ε²)`` from ``rng`` with the rule ``init``, in ``dtype``, float32 by default);
+  ``N(0, σ²)`` from ``rng`` with the rule ``init``, in ``dtype``, float32 by default);
 * ``"lecturelib"`` — :mod:`lecturelib.torch_nn` modules (hand-written backward passes) in a
   ``torch.nn.Sequential``;
 * ``"torch"`` — PyTorch's built-in modules in a ``torch.nn.Sequential``.

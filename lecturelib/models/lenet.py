@@ -32,7 +32,7 @@ def lenet5(activation: str = "relu", pool: str = "max", in_channels: int = 1, nu
         pad1: zero padding of the first convolution (2 for 28×28 inputs, so conv1's maps are 28×28).
         impl: ``"numpy"`` (a ``numpy_nn.Sequential``), ``"lecturelib"`` (``torch_nn`` modules) or ``"torch"``
             (PyTorch's built-ins; ``nn.Linear`` stores its weight as (out, in)).
-        init: NumPy only — ε of ``W ~ N(0, ε²)`` or a rule of :func:`lecturelib.numpy_nn.init_std`
+        init: NumPy only — σ of ``W ~ N(0, σ²)`` or a rule of :func:`lecturelib.numpy_nn.init_std`
             (default He for ReLU, LeCun for tanh); biases start at 0.
         rng, dtype: NumPy: generator/seed and float dtype (float32 by default); torch: ``dtype`` a
             ``torch.dtype``. device: torch only.

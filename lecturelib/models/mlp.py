@@ -41,7 +41,7 @@ class MLP:
     Args:
         sizes: ``[D_0, D_1, ..., D_L]`` (input size, hidden sizes, number of outputs).
         activation: ``"relu"``, ``"sigmoid"``, ``"tanh"``, ``"identity"`` or a pair ``(h, h')``.
-        init: ε of ``W^l_ij ~ N(0, ε²)`` — a number, or a rule name per layer (see :func:`init_std`).
+        init: σ of ``W^l_ij ~ N(0, σ²)`` — a number, or a rule name per layer (see :func:`init_std`).
         bias_init: ε_b of ``b^l_j ~ N(0, ε_b²)``; 0 (default) gives zero biases. The lecture uses ε_b = ε.
         rng: ``numpy.random.Generator`` or int seed for the initial parameters.
         dtype: float32 (speed) or float64 (gradient checks).

@@ -293,8 +293,8 @@ class Conv2d(Layer):
     """Convolution layer ``u_{i,j,k'} = Σ_{m,n,k} W_{m,n,k,k'} z_{s·i+m, s·j+n, k} + b_{k'}`` (im2col).
 
     ``params``: weight (out_channels, in_channels, kh, kw) = (K', K, M_f, N_f), bias (out_channels,).
-    Initialised ``W ~ N(0, ε²)`` with ``init`` a rule or number of :func:`~lecturelib.numpy_nn.init_std`
-    (default He, ε = √(2/fan_in), fan_in = K·M_f·N_f) and zero biases; ``naive=True`` uses the loops of
+    Initialised ``W ~ N(0, σ²)`` with ``init`` a rule or number of :func:`~lecturelib.numpy_nn.init_std`
+    (default He, σ = √(2/fan_in), fan_in = K·M_f·N_f) and zero biases; ``naive=True`` uses the loops of
     :func:`conv2d_forward_naive` (slow, for checking). Forward x (N, K, H, W) → (N, K', H_out, W_out).
     """
 

@@ -1,4 +1,4 @@
-"""Initialisation of the weights (lecture 000, "重みの初期化"): the standard deviation ε of ``W_ij ~ N(0, ε²)``."""
+"""Initialisation of the weights (lecture 000, "重みの初期化"): the standard deviation σ of ``W_ij ~ N(0, σ²)`` (the lecture writes ϵ; the book keeps ε for the learning rate)."""
 
 from __future__ import annotations
 
@@ -17,10 +17,10 @@ INIT_RULES = {
 
 
 def init_std(init: str | float, d_in: int, d_out: int) -> float:
-    """Standard deviation ε of the lecture's initialisation ``W_ij ~ N(0, ε²)`` for a D_in → D_out layer.
+    """Standard deviation σ of the lecture's initialisation ``W_ij ~ N(0, σ²)`` for a D_in → D_out layer.
 
-    ``init`` is a number (ε itself) or the name of a rule: ``"lecun"`` ε = √(1/D_in) (LeCun et al., 1998),
-    ``"glorot"`` ε = √(2/(D_in + D_out)) (Glorot & Bengio, 2010), ``"he"`` ε = √(2/D_in) (He et al., 2015).
+    ``init`` is a number (σ itself) or the name of a rule: ``"lecun"`` σ = √(1/D_in) (LeCun et al., 1998),
+    ``"glorot"`` σ = √(2/(D_in + D_out)) (Glorot & Bengio, 2010), ``"he"`` σ = √(2/D_in) (He et al., 2015).
     """
     if isinstance(init, str):
         if init not in INIT_RULES:

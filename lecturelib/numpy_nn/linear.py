@@ -50,7 +50,7 @@ def linear_backward(du: np.ndarray, cache: tuple) -> tuple[np.ndarray, np.ndarra
 
 class Linear(Layer):
     """Fully connected layer ``u = W^T z + b``; ``params``: weight (in_features, out_features) — the lecture's
-    ``W`` — and bias (out_features,). Initialised ``W ~ N(0, ε²)`` with ``init`` a rule or number of
+    ``W`` — and bias (out_features,). Initialised ``W ~ N(0, σ²)`` with ``init`` a rule or number of
     :func:`~lecturelib.numpy_nn.init_std` (default He) and zero biases. Forward z (N, D_in) → (N, D_out)."""
 
     def __init__(self, in_features: int, out_features: int, init: str | float = "he") -> None:

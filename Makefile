@@ -65,7 +65,7 @@ benchmarks: $(STAMP)
 	for f in benchmarks/*.py; do $(PY) $$f || exit 1; done
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check lecturelib tests tools benchmarks
+	$(VENV)/bin/ruff check lecturelib tests tools benchmarks experiments
 
 clean:
 	rm -rf _build

@@ -139,7 +139,7 @@ def check_wrong_gradients(wrong_gradients: Callable[..., Any]) -> None:
         grads = backward(exact, bug=None if bug == "weight decay forgotten" else bug, lam=lam if bug != "weight decay forgotten" else 0.0)
         grads = {name: g.astype(dtype) for name, g in grads.items()}
         what = (f"case {k} ({act} network in {dtype}, J = mean cross-entropy"
-                f"{' + (λ/2)‖W‖² with λ = %g' % lam if lam else ''}, "
+                f"{f' + (λ/2)‖W‖² with λ = {lam:g}' if lam else ''}, "
                 f"{'a backward pass with a bug' if bug else 'a correct backward pass'})")
         found = call_student_on_copies(wrong_gradients, lambda p, _loss=loss, _lam=lam: _loss(p, _lam), grads, params,
                                        what="wrong_gradients", context=what)

@@ -18,6 +18,7 @@ from .ch07_training_cnns import (check_col2im_single, check_conv2d_dx_dilated, c
 from .ch08_optimization import check_adam_step, check_momentum_step, check_warmup_cosine_lr
 from .ch09_regularization import (check_batchnorm_backward, check_batchnorm_train, check_inverted_dropout,
                                   check_pca_color_shift)
+from .ch10_alexnet import check_grouped_conv2d, check_stack_shapes
 
 __all__ = [
     "assert_close", "call_student", "call_student_on_copies", "passed",
@@ -30,4 +31,5 @@ __all__ = [
     "check_col2im_single", "check_conv2d_dx_dilated", "check_conv2d_weight_grad", "check_maxpool_backward",
     "check_adam_step", "check_momentum_step", "check_warmup_cosine_lr",
     "check_batchnorm_backward", "check_batchnorm_train", "check_inverted_dropout", "check_pca_color_shift",
+    "check_grouped_conv2d", "check_stack_shapes",
 ]

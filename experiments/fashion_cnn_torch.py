@@ -125,7 +125,7 @@ def main(argv=None) -> None:
               "device": str(device)}
     log = checkpoints.RunLog(name, seed=a.seed, framework="torch", script="experiments/fashion_cnn_torch.py",
                              args=args, config=config)
-    best, best_state, steps = {"val_acc": -1.0}, None, 0
+    steps = 0
     limit = total if a.max_steps is None else min(a.max_steps, total)
     with lecturelib.progress(total=limit, desc=name) as bar:
         for epoch in range(1, a.epochs + 1):
@@ -155,22 +155,16 @@ def main(argv=None) -> None:
             val_loss, val_acc = evaluate(model, x_val, y_val)
             log.epoch(epoch=epoch, running_loss=running / count, train_loss=train_loss, train_acc=train_acc,
                       val_loss=val_loss, val_acc=val_acc)
-            improved = val_acc > best["val_acc"]
-            if improved:
-                best = {"epoch": epoch, "val_acc": val_acc, "val_loss": val_loss, "train_acc": train_acc,
-                        "train_loss": train_loss}
-                best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+            improved = log.keep_if_best(model.state_dict())            # selection on validation
             print(f"{name} · epoch {epoch}/{a.epochs} · train_loss {train_loss:.4f} · train_acc {train_acc:.4f} · "
                   f"val_loss {val_loss:.4f} · val_acc {val_acc:.4f}{' *' if improved else ''}", flush=True)
             if steps >= limit:
                 break
-    model.load_state_dict(best_state)
+    model.load_state_dict({k: torch.from_numpy(v) for k, v in log.best_state.items()})
     test_loss, test_acc = evaluate(model, x_te, y_te)
-    print(f"{name} · selected epoch {best['epoch']} (val_acc {best['val_acc']:.4f}) · test_loss {test_loss:.4f} · "
-          f"test_acc {test_acc:.4f}", flush=True)
-    out = log.finish(best_state, directory=a.out, best_epoch=best["epoch"], val_acc=best["val_acc"],
-                     val_loss=best["val_loss"], train_acc=best["train_acc"], train_loss=best["train_loss"],
-                     test_acc=test_acc, test_loss=test_loss, steps=steps)
+    print(f"{name} · selected epoch {log.best['epoch']} (val_acc {log.best['val_acc']:.4f}) · "
+          f"test_loss {test_loss:.4f} · test_acc {test_acc:.4f}", flush=True)
+    out = log.finish_best(directory=a.out, test_acc=test_acc, test_loss=test_loss, steps=steps)
     print(f"{name} · wrote {out}", flush=True)
 
 

@@ -113,7 +113,6 @@ def main(argv=None) -> None:
                              config=config)
     out = args.out if args.out is not None else None
 
-    best = {"val_acc": -1.0, "epoch": 0, "params": None}
     t, start = 0, time.perf_counter()
     print(f"{NAME}: {len(x_tr)} training / {len(x_val)} validation images, {args.epochs} epochs of "
           f"{steps_per_epoch} steps", flush=True)
@@ -145,9 +144,7 @@ def main(argv=None) -> None:
                       "val_loss": val_loss, "val_acc": val_acc, "lr_end": opt.lr, "steps": t,
                       "seconds": round(time.perf_counter() - start, 1)}
             log.epoch(**record)
-            if val_acc > best["val_acc"]:
-                best = {"val_acc": val_acc, "epoch": epoch,
-                        "params": {k: v.copy() for k, v in model.params.items()}}
+            log.keep_if_best(model.params)                              # selection on validation
             bar.set_postfix(val_acc=f"{val_acc:.4f}")
             print(f"{NAME} · epoch {epoch}/{args.epochs} · loss {record['train_loss']:.4f} · "
                   f"acc {record['train_acc']:.4f} · val_loss {val_loss:.4f} · val_acc {val_acc:.4f} · "
@@ -155,11 +152,11 @@ def main(argv=None) -> None:
             if args.max_steps is not None and t >= args.max_steps:
                 break
 
-    for k, v in best["params"].items():                                 # the weights chosen on validation
+    for k, v in log.best_state.items():                                 # the weights chosen on validation
         model.params[k][...] = v
     test_loss, test_acc = evaluate_numpy(model, (x_test, y_test))
-    path = log.finish(model.params, directory=out, best_epoch=best["epoch"], val_acc=best["val_acc"],
-                      test_loss=test_loss, test_acc=test_acc, steps=t)
+    best = log.best
+    path = log.finish_best(directory=out, test_loss=test_loss, test_acc=test_acc, steps=t)
     print(f"{NAME}: best validation accuracy {best['val_acc']:.4f} after epoch {best['epoch']}; "
           f"test accuracy of those weights {test_acc:.4f} (loss {test_loss:.4f}) → {path}", flush=True)
 

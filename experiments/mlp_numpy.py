@@ -81,8 +81,6 @@ def main(argv=None) -> None:
                              args=args, config=config)
     steps_per_epoch = -(-len(x_tr) // a.batch_size)
     total = a.epochs * steps_per_epoch if a.max_steps is None else min(a.max_steps, a.epochs * steps_per_epoch)
-    best = {"val_acc": -1.0}
-    best_state = {k: v.copy() for k, v in model.params.items()}
     steps, stale = 0, 0
     with lecturelib.progress(total=total, desc="mlp_numpy") as bar:
         for epoch in range(1, a.epochs + 1):
@@ -110,11 +108,8 @@ def main(argv=None) -> None:
             val_loss, val_acc = evaluate_numpy(model, (x_val, y_val))
             log.epoch(epoch=epoch, lr=lr, running_loss=total_loss / count, train_loss=train_loss,
                       train_acc=train_acc, val_loss=val_loss, val_acc=val_acc)
-            improved = val_acc > best["val_acc"]
+            improved = log.keep_if_best(model.params)        # selection on validation accuracy
             if improved:
-                best = {"epoch": epoch, "val_acc": val_acc, "val_loss": val_loss, "train_acc": train_acc,
-                        "train_loss": train_loss}
-                best_state = {k: v.copy() for k, v in model.params.items()}
                 stale = 0
             else:
                 stale += 1
@@ -127,13 +122,11 @@ def main(argv=None) -> None:
             if stale >= a.patience:
                 print(f"mlp_numpy · no improvement of val_acc for {a.patience} epochs: stopped", flush=True)
                 break
-    model.params.update(best_state)                  # the selected weights: best validation accuracy
+    model.params.update(log.best_state)              # the selected weights: best validation accuracy
     test_loss, test_acc = evaluate_numpy(model, (x_test, y_test))
-    print(f"mlp_numpy · selected epoch {best['epoch']} (val_acc {best['val_acc']:.4f}) · "
+    print(f"mlp_numpy · selected epoch {log.best['epoch']} (val_acc {log.best['val_acc']:.4f}) · "
           f"test_loss {test_loss:.4f} · test_acc {test_acc:.4f}", flush=True)
-    out = log.finish(best_state, directory=a.out, best_epoch=best["epoch"], val_acc=best["val_acc"],
-                     val_loss=best["val_loss"], train_acc=best["train_acc"], train_loss=best["train_loss"],
-                     test_acc=test_acc, test_loss=test_loss, steps=steps)
+    out = log.finish_best(directory=a.out, test_acc=test_acc, test_loss=test_loss, steps=steps)
     print(f"mlp_numpy · wrote {out}", flush=True)
 
 

@@ -49,6 +49,23 @@ def test_roundtrip_and_errors(tmp_path):
         checkpoints.load("tiny", framework="jax", directory=tmp_path)
 
 
+def test_keep_if_best_selects_on_validation(tmp_path):
+    log = checkpoints.RunLog("sel", seed=0, framework="numpy", script="experiments/sel.py", args=[])
+    weights = np.zeros(3)
+    for epoch, val_acc in enumerate([0.5, 0.7, 0.6, 0.7], start=1):
+        weights += 1                                   # the model keeps training in place
+        log.epoch(epoch=epoch, val_acc=val_acc, val_loss=1 - val_acc)
+        kept = log.keep_if_best({"w": weights})
+        assert kept == (epoch in (1, 2)), epoch        # a tie does not replace the earlier epoch
+    np.testing.assert_array_equal(log.best_state["w"], [2, 2, 2])   # a copy, not the live array
+    log.finish_best(directory=tmp_path, test_acc=0.65)
+    state, meta = checkpoints.load("sel", directory=tmp_path)
+    np.testing.assert_array_equal(state["w"], [2, 2, 2])
+    assert meta["final"] == {"best_epoch": 2, "val_acc": 0.7, "val_loss": 1 - 0.7, "test_acc": 0.65}
+    with pytest.raises(RuntimeError, match="keep_if_best"):
+        checkpoints.RunLog("x", seed=0, framework="numpy", script="s", args=[]).finish_best(directory=tmp_path)
+
+
 def test_save_refuses_a_large_file(tmp_path, monkeypatch):
     monkeypatch.setattr(checkpoints, "MAX_BYTES", 1000)
     noise = np.random.default_rng(0).standard_normal(10_000)

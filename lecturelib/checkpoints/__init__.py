@@ -135,7 +135,8 @@ class RunLog:
     ...              args=["--epochs", "20"], config={"epochs": 20})
     >>> log.step(loss)                 # every training step; the first ``first_steps`` losses are kept
     >>> log.epoch(epoch=1, train_loss=..., val_acc=...)
-    >>> log.finish(state_dict, test_acc=0.91)   # writes the checkpoint
+    >>> log.keep_if_best(model_state)  # selection on validation: keeps a copy when val_acc improved
+    >>> log.finish_best(test_acc=0.91) # writes the kept weights (or log.finish(state_dict, ...) for others)
 
     ``script`` is the path of the script from the repository root and ``args`` its command-line arguments
     (without ``--out``/``--max-steps``): ``tests/test_experiments.py`` re-runs ``python script *args
@@ -166,6 +167,8 @@ class RunLog:
             "epochs": [],
             "final": {},
         }
+        self.best: dict[str, Any] | None = None         # the selected epoch's record (keep_if_best)
+        self.best_state: dict[str, np.ndarray] | None = None
 
     def step(self, loss: float) -> None:
         """Record a training step's loss (kept for the first ``first_steps`` steps)."""
@@ -175,6 +178,25 @@ class RunLog:
     def epoch(self, **metrics: Any) -> None:
         """Record one epoch's metrics (numbers are stored as plain floats/ints)."""
         self.meta["epochs"].append({k: (v.item() if isinstance(v, np.generic) else v) for k, v in metrics.items()})
+
+    def keep_if_best(self, state_dict: Mapping[str, Any], key: str = "val_acc") -> bool:
+        """Model selection, called after :meth:`epoch`: when the last epoch's ``key`` beats every earlier
+        epoch's, keep a copy of ``state_dict`` (as NumPy arrays) in ``best_state`` and that epoch's record in
+        ``best``; return whether it did."""
+        record = self.meta["epochs"][-1]
+        if self.best is not None and not record[key] > self.best[key]:
+            return False
+        self.best = dict(record)
+        self.best_state = {k: _to_numpy(v).copy() for k, v in state_dict.items()}
+        return True
+
+    def finish_best(self, *, directory: str | os.PathLike | None = None, **final: Any) -> Path:
+        """:meth:`finish` with the weights :meth:`keep_if_best` kept: the final metrics are the selected
+        epoch's record (its ``epoch`` as ``best_epoch``) updated with ``final`` (e.g. the test accuracy)."""
+        if self.best is None:
+            raise RuntimeError("RunLog.finish_best: no epoch was kept; call keep_if_best after each epoch")
+        selected = {("best_epoch" if k == "epoch" else k): v for k, v in self.best.items()}
+        return self.finish(self.best_state, directory=directory, **{**selected, **final})
 
     def finish(self, state_dict: Mapping[str, Any], *, directory: str | os.PathLike | None = None,
                **final: Any) -> Path:

@@ -13,8 +13,7 @@ from .ch03_feedforward import check_forward_propagation, check_sigmoid_bce, chec
 from .ch04_backpropagation import check_backprop_two_layer, check_delta_backward, check_wrong_gradients
 from .ch05_convolution import check_conv2d_single_channel, check_conv_matrix, check_receptive_field
 from .ch06_pooling import check_maxpool_backward_single, check_maxpool_forward_single, check_spp_single
-from .ch07_training_cnns import (check_col2im_single, check_conv2d_dx_dilated, check_conv2d_weight_grad,
-                                 check_maxpool_backward)
+from .ch07_training_cnns import check_col2im_single, check_conv2d_dx_dilated, check_conv2d_weight_grad
 from .ch08_optimization import check_adam_step, check_momentum_step, check_warmup_cosine_lr
 from .ch09_regularization import (check_batchnorm_backward, check_batchnorm_train, check_inverted_dropout,
                                   check_pca_color_shift)
@@ -28,7 +27,7 @@ __all__ = [
     "check_backprop_two_layer", "check_delta_backward", "check_wrong_gradients",
     "check_conv2d_single_channel", "check_conv_matrix", "check_receptive_field",
     "check_maxpool_backward_single", "check_maxpool_forward_single", "check_spp_single",
-    "check_col2im_single", "check_conv2d_dx_dilated", "check_conv2d_weight_grad", "check_maxpool_backward",
+    "check_col2im_single", "check_conv2d_dx_dilated", "check_conv2d_weight_grad",
     "check_adam_step", "check_momentum_step", "check_warmup_cosine_lr",
     "check_batchnorm_backward", "check_batchnorm_train", "check_inverted_dropout", "check_pca_color_shift",
     "check_grouped_conv2d", "check_stack_shapes",

@@ -9,10 +9,10 @@ from typing import Any
 
 import numpy as np
 
-from ..numpy_nn import col2im, conv2d_backward, conv2d_forward, maxpool2d_backward, maxpool2d_forward
+from ..numpy_nn import col2im, conv2d_backward, conv2d_forward
 from ._core import assert_close, call_student_on_copies, passed
 
-__all__ = ["check_col2im_single", "check_conv2d_dx_dilated", "check_conv2d_weight_grad", "check_maxpool_backward"]
+__all__ = ["check_col2im_single", "check_conv2d_dx_dilated", "check_conv2d_weight_grad"]
 
 
 def check_conv2d_weight_grad(conv2d_weight_grad: Callable[..., Any]) -> None:
@@ -40,32 +40,6 @@ def check_conv2d_weight_grad(conv2d_weight_grad: Callable[..., Any]) -> None:
         assert_close(dw, dw_ref, f"{what}: ∂J/∂W[k', k, m, n] = Σ δ[:, k', i, j] z[:, k, s·i+m, s·j+n]",
                      rtol=1e-9, atol=1e-12)
     passed(f"conv2d_weight_grad: ∂J/∂W = Σ_(i,j) δ_(i,j,k') z_(s·i+m, s·j+n, k) for {len(cases)} layers")
-
-
-def check_maxpool_backward(maxpool_backward: Callable[..., Any]) -> None:
-    """``maxpool_backward(dout, x, size, stride)`` → ``∂J/∂x`` with the shape of ``x`` (N, C, H, W).
-
-    Each ``δ_{i,j,k}`` (``dout[:, k, i, j]``) goes to the pixel of window ``Ω_{ij}`` (rows ``s·i … s·i+size−1``,
-    columns likewise) that holds the maximum — the first one in row-major order if several tie — and the
-    other pixels of the window get 0; a pixel in several overlapping windows (stride < size) receives the sum.
-    The reference is ``numpy_nn.maxpool2d_backward``. Cases: 2×2/2, 3×3/2 (overlap), 3×3/3 with leftover rows,
-    ties (integer-valued inputs), one sample.
-    """
-    rng = np.random.default_rng(71)
-    # N, C, H, W, size, stride, integer-valued (ties)
-    cases = [(2, 3, 6, 6, 2, 2, False), (2, 2, 7, 7, 3, 2, False), (1, 2, 8, 7, 3, 3, False),
-             (3, 2, 6, 8, 2, 2, True), (2, 1, 9, 9, 3, 2, True), (1, 1, 4, 4, 2, 1, False)]
-    for c, (N, C, H, W, size, s, ties) in enumerate(cases):
-        x = rng.integers(0, 3, size=(N, C, H, W)).astype(np.float64) if ties else rng.normal(size=(N, C, H, W))
-        out, cache = maxpool2d_forward(x, size, s)
-        dout = rng.normal(size=out.shape)
-        dx_ref = maxpool2d_backward(dout, cache)
-        what = (f"case {c} (x {x.shape}, size {size}, stride {s}"
-                + (", tied maxima: the first in row-major order gets δ" if ties else "") + ")")
-        dx = call_student_on_copies(maxpool_backward, dout, x, size, s, what="maxpool_backward", context=what)
-        assert_close(dx, dx_ref, f"{what}: ∂J/∂x", rtol=1e-12, atol=1e-12)
-    passed(f"maxpool_backward: δ routed to each window's maximum for {len(cases)} inputs "
-           "(overlapping windows, leftover rows, ties)")
 
 
 def check_col2im_single(col2im_single: Callable[..., Any]) -> None:

@@ -20,7 +20,7 @@ STORE_ENV := ATEN_CPU_CAPABILITY=default OPENBLAS_CORETYPE=$(or $(OPENBLAS_CORET
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c constraints.txt -e '.[book,test]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[book,test,chapters]'
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (lecturelib)" > /dev/null
 	touch $(STAMP)
 

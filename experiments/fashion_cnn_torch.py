@@ -13,6 +13,7 @@ He et al. §4.2 for 28×28 inputs). Training as He et al. train their CIFAR netw
   for the selected weights (best validation accuracy);
 * SGD with momentum 0.9 and weight decay ``--weight-decay`` (on every parameter, as the paper), learning rate
   ``--lr`` decayed along a half cosine per step to 0, minibatches of ``--batch-size``;
+* ``--train-size N`` trains on the first N training images only (the degradation grid, to fit a CPU);
 * training loss and accuracy per epoch are measured on a fixed 5 000 of the training images (in evaluation
   mode), validation on all 5 000; with ``--max-steps`` (the test's smoke run) validation and test use their
   first 500 images only;
@@ -63,6 +64,8 @@ def parse(argv=None) -> argparse.Namespace:
     p.add_argument("--weight-decay", type=float, default=5e-4)
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--augment", action="store_true")
+    p.add_argument("--train-size", type=int, default=None,
+                   help="train on the first N of the 55 000 training images (default: all)")
     p.add_argument("--name", default=None, help="checkpoint name (default: <model><depth>_fashion)")
     p.add_argument("--device", default="cpu")
     p.add_argument("--max-steps", type=int, default=None)
@@ -100,14 +103,20 @@ def main(argv=None) -> None:
     name = a.name or f"{a.model}{a.depth}_fashion"
     args = ["--model", a.model, "--depth", str(a.depth), "--width", str(a.width), "--epochs", str(a.epochs),
             "--seed", str(a.seed), "--lr", repr(a.lr), "--weight-decay", repr(a.weight_decay),
-            "--batch-size", str(a.batch_size), "--name", name] + (["--augment"] if a.augment else [])
+            "--batch-size", str(a.batch_size), "--name", name] + (["--augment"] if a.augment else []) + \
+        (["--train-size", str(a.train_size)] if a.train_size is not None else [])
     lecturelib.set_seed(a.seed)
     device = torch.device(a.device)
     (x_all, y_all), (x_test, y_test) = fashion_mnist_arrays()                   # float32 in [0, 1], NCHW
     to = lambda arr: torch.from_numpy(arr).to(device)                          # noqa: E731
     x_tr, y_tr, x_val, y_val = to(x_all[:-N_VAL]), to(y_all[:-N_VAL]), to(x_all[-N_VAL:]), to(y_all[-N_VAL:])
     x_te, y_te = to(x_test), to(y_test)
-    x_tr_eval, y_tr_eval = x_tr[::11][:5000], y_tr[::11][:5000]                # a fixed 5 000 for train metrics
+    if a.train_size is not None:
+        if not 0 < a.train_size <= len(x_tr):
+            raise ValueError(f"--train-size must be between 1 and {len(x_tr)}, got {a.train_size}")
+        x_tr, y_tr = x_tr[:a.train_size], y_tr[:a.train_size]
+    step_eval = max(1, len(x_tr) // 5000)
+    x_tr_eval, y_tr_eval = x_tr[::step_eval][:5000], y_tr[::step_eval][:5000]   # a fixed ≤5 000 for train metrics
     if a.max_steps is not None:
         x_val, y_val, x_te, y_te = x_val[:500], y_val[:500], x_te[:500], y_te[:500]
 
@@ -120,7 +129,7 @@ def main(argv=None) -> None:
               "params": sum(p.numel() for p in model.parameters()), "optimizer": "SGD momentum 0.9",
               "lr": a.lr, "lr_schedule": "half cosine per step to 0", "weight_decay": a.weight_decay,
               "batch_size": a.batch_size, "augment": "crop (pad 2) + horizontal flip" if a.augment else "none",
-              "n_train": len(x_tr), "n_val": len(x_val), "n_test": len(x_te), "n_train_eval": 5000,
+              "n_train": len(x_tr), "n_val": len(x_val), "n_test": len(x_te), "n_train_eval": len(x_tr_eval),
               "validation": "the last 5000 of the 60000 training images", "selection": "best val_acc",
               "device": str(device)}
     log = checkpoints.RunLog(name, seed=a.seed, framework="torch", script="experiments/fashion_cnn_torch.py",
@@ -143,7 +152,7 @@ def main(argv=None) -> None:
                 loss = F.cross_entropy(model(xb), yb)
                 loss.backward()
                 opt.step()
-                J = float(loss)
+                J = float(loss.detach())
                 if not math.isfinite(J):
                     raise RuntimeError(f"the loss became {J} at step {steps + 1}")
                 log.step(J)

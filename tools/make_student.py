@@ -230,13 +230,15 @@ STUDENT_EXTRAS = ("jupyterlab",)
 
 
 def _requirements() -> str:
-    """lecturelib's dependencies (``pyproject.toml``) and JupyterLab: all that the notebooks import."""
+    """lecturelib's dependencies and its ``chapters`` extra (``pyproject.toml``) and JupyterLab: all that the
+    notebooks import."""
     try:
         import tomllib
     except ModuleNotFoundError:  # Python < 3.11
         return "numpy\ntorch\nmatplotlib\ntqdm\njupyterlab\n"
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    return "\n".join([*project.get("dependencies", []), *STUDENT_EXTRAS]) + "\n"
+    chapters = project.get("optional-dependencies", {}).get("chapters", [])
+    return "\n".join([*project.get("dependencies", []), *chapters, *STUDENT_EXTRAS]) + "\n"
 
 
 def _copy_tree(src: pathlib.Path, dst: pathlib.Path, suffixes: tuple[str, ...] | None = None) -> None:

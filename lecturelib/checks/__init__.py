@@ -19,6 +19,12 @@ from .ch09_regularization import (check_batchnorm_backward, check_batchnorm_trai
                                   check_pca_color_shift)
 from .ch10_alexnet import check_grouped_conv2d, check_stack_shapes
 
+# Chapters 11-13 list their checks in their modules' __all__ (still explicit: no names are made up here).
+from . import ch11_deeper, ch12_scale, ch13_looking_inside
+from .ch11_deeper import *  # noqa: F403
+from .ch12_scale import *  # noqa: F403
+from .ch13_looking_inside import *  # noqa: F403
+
 __all__ = [
     "assert_close", "call_student", "call_student_on_copies", "passed",
     "check_nearest_neighbour_predict", "check_per_class_accuracy", "check_top_k_error",
@@ -31,4 +37,5 @@ __all__ = [
     "check_adam_step", "check_momentum_step", "check_warmup_cosine_lr",
     "check_batchnorm_backward", "check_batchnorm_train", "check_inverted_dropout", "check_pca_color_shift",
     "check_grouped_conv2d", "check_stack_shapes",
+    *ch11_deeper.__all__, *ch12_scale.__all__, *ch13_looking_inside.__all__,
 ]

@@ -458,7 +458,7 @@ def tsne(x: np.ndarray, perplexity: float = 30.0, iterations: int = 750, rng: An
     p_{j|i} ∝ exp(−‖x_i − x_j‖² / 2σ_i²) with σ_i set by bisection so that the perplexity 2^{H(P_i)} is
     ``perplexity``; P = (P_{·|·} + P_{·|·}^T) / 2N. In the plane q_ij ∝ (1 + ‖y_i − y_j‖²)⁻¹, and gradient descent
     on KL(P ‖ Q) with ∂/∂y_i = 4 Σ_j (p_ij − q_ij)(y_i − y_j)(1 + ‖y_i − y_j‖²)⁻¹, the usual schedule (early
-    exaggeration 12 for 250 steps, momentum 0.5 then 0.8, step 200, adaptive gains). O(N²): a few thousand rows.
+    exaggeration 12 for 250 steps, momentum 0.5 then 0.8, step max(N/48, 50), adaptive gains). O(N²): a few thousand rows.
     ``rng`` draws the start y ~ N(0, 10⁻⁴ I).
     """
     from ._random import as_generator
@@ -482,6 +482,7 @@ def tsne(x: np.ndarray, perplexity: float = 30.0, iterations: int = 750, rng: An
     P = np.maximum(P, 1e-12)
     y = as_generator(rng).normal(0, 1e-2, size=(n, 2))
     velocity, gains = np.zeros_like(y), np.ones_like(y)
+    step = max(n / 48.0, 50.0)                          # scikit-learn's "auto" learning rate: N / 12 / 4, at least 50
     for it in range(iterations):
         sq = (y * y).sum(axis=1)
         w = 1.0 / (1.0 + np.maximum(sq[:, None] - 2 * y @ y.T + sq[None, :], 0))
@@ -490,7 +491,7 @@ def tsne(x: np.ndarray, perplexity: float = 30.0, iterations: int = 750, rng: An
         M = ((12.0 if it < 250 else 1.0) * P - Q) * w          # Σ_j M_ij (y_i − y_j) = (Σ_j M_ij) y_i − (M y)_i
         grad = 4 * (M.sum(axis=1)[:, None] * y - M @ y)
         gains = np.where(np.sign(grad) != np.sign(velocity), gains + 0.2, gains * 0.8).clip(min=0.01)
-        velocity = (0.5 if it < 250 else 0.8) * velocity - 200.0 * gains * grad
+        velocity = (0.5 if it < 250 else 0.8) * velocity - step * gains * grad
         y = y + velocity
         y -= y.mean(axis=0)
     return y

@@ -172,7 +172,7 @@ def test_tsne_keeps_clusters_like_sklearn():
     centres = rng.normal(scale=6.0, size=(4, 10))
     labels = np.repeat(np.arange(4), 30)
     x = centres[labels] + rng.normal(size=(120, 10))
-    y = interpret.tsne(x, perplexity=20, iterations=300, rng=0)
+    y = interpret.tsne(x, perplexity=20, iterations=500, rng=0)
     assert y.shape == (120, 2) and np.isfinite(y).all()
     d = ((y[:, None] - y[None]) ** 2).sum(-1)
     np.fill_diagonal(d, np.inf)

@@ -22,6 +22,7 @@ from lecturelib import checkpoints
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 NAMES = checkpoints.list()
 STEPS = 10
+EXACT_STEPS = 3
 REQUIRED = ("name", "script", "args", "command", "seed", "framework", "config", "versions", "first_losses",
             "epochs", "final", "seconds", "keys")
 
@@ -94,11 +95,19 @@ def test_checkpoint_documents_its_run(name):
 @pytest.mark.parametrize("name", NAMES)
 def test_first_steps_reproduce(name, tmp_path):
     meta = json.loads(checkpoints.path(name).with_suffix(".json").read_text())
-    env = dict(os.environ, LECTURELIB_SEED_OFFSET="0", LECTURELIB_PROGRESS="0")
+    # the runs were made on one CPU thread; so is the rerun (another thread count sums in another order)
+    env = dict(os.environ, LECTURELIB_SEED_OFFSET="0", LECTURELIB_PROGRESS="0", OMP_NUM_THREADS="1",
+               LECTURELIB_TORCH_THREADS="1")
     cmd = [sys.executable, str(ROOT / meta["script"]), *meta["args"], "--max-steps", str(STEPS),
            "--out", str(tmp_path)]
     done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     rerun = json.loads((tmp_path / f"{name}.json").read_text())
-    np.testing.assert_allclose(rerun["first_losses"][:STEPS], meta["first_losses"][:STEPS], rtol=2e-3,
+    # The first steps agree to float round-off on any CPU. Later ones may drift further: a deep plain network
+    # at a large step size amplifies a last-bit difference (degradation_plain20_s0 run with two threads instead
+    # of one drifts by 3% at step 9) — still far inside what a changed script (other data order, initialisation
+    # or update) moves the losses by.
+    np.testing.assert_allclose(rerun["first_losses"][:EXACT_STEPS], meta["first_losses"][:EXACT_STEPS],
+                               rtol=2e-3, err_msg=f"{name}: the script no longer reproduces its logged first steps")
+    np.testing.assert_allclose(rerun["first_losses"][:STEPS], meta["first_losses"][:STEPS], rtol=5e-2,
                                err_msg=f"{name}: the script no longer reproduces its logged first steps")

@@ -103,9 +103,16 @@ def setup(device: str = "auto") -> DistInfo:
     return DistInfo(rank, world_size, local_rank, dev, backend)
 
 
-def cleanup() -> None:
-    """Leave the process group (if one was joined)."""
+def cleanup(barrier: bool = True) -> None:
+    """Leave the process group (if one was joined), after a barrier unless ``barrier=False``.
+
+    Without the barrier a rank that finished its last collective early can tear gloo down while its peer is
+    still completing it; the peer then aborts ("terminate called without an active exception" — seen once in
+    the model-parallel launch of chapter 12). After an error, skip it: the peers may never reach it.
+    """
     if dist.is_available() and dist.is_initialized():
+        if barrier and dist.get_world_size() > 1:
+            dist.barrier()
         dist.destroy_process_group()
 
 
@@ -428,6 +435,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     result: dict[str, Any] = {"command": args.command, "world_size": info.world_size, "backend": info.backend,
                               "device": str(info.device), "torch": torch.__version__,
                               "argv": list(sys.argv[1:] if argv is None else argv)}
+    finished = False
     try:
         if args.command == "train":
             result["runs"] = train_command(args, info)
@@ -448,8 +456,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if info.rank == 0:
             (args.out / "result.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
             print(f"{args.command}: world size {info.world_size}, backend {info.backend}, results in {args.out}")
+        finished = True
     finally:
-        cleanup()
+        cleanup(barrier=finished)
     return 0
 
 

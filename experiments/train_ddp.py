@@ -32,7 +32,7 @@ import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))  # the repository's lecturelib
 
-from lecturelib.distributed import main  # noqa: E402
+from lecturelib.distributed import exit_worker, main  # noqa: E402
 
 if __name__ == "__main__":
-    sys.exit(main(["train", *sys.argv[1:]]))
+    exit_worker(main(["train", *sys.argv[1:]]))

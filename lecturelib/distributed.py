@@ -53,7 +53,7 @@ from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
 
 __all__ = ["DistInfo", "backend_for", "local_device", "setup", "cleanup", "rank_and_world", "shard_loader",
            "broadcast_parameters", "average_gradients", "train", "all_gather_channels", "model_parallel_forward",
-           "time_allreduce", "free_port", "torchrun_command", "launch", "main"]
+           "time_allreduce", "free_port", "torchrun_command", "launch", "main", "exit_worker"]
 
 
 @dataclass
@@ -462,5 +462,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def exit_worker(code: int) -> None:
+    """End a torchrun worker at once after its work: flush, then ``os._exit`` without interpreter teardown.
+
+    Gloo's threads can abort the teardown that follows ``destroy_process_group`` ("terminate called without an
+    active exception", exit code 1 — seen in loaded runs of chapter 12 after the results were written), and
+    torchrun then reports the whole job as failed.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_worker(main())

@@ -88,8 +88,11 @@ def predict(model: nn.Module, x: Any, batch_size: int = 500) -> np.ndarray:
 
 
 def accuracy(model: nn.Module, x: Any, y: Any, batch_size: int = 500) -> float:
-    """Fraction of images x (N, C, H, W) whose arg-max score is the label y (N,)."""
-    return float(np.mean(predict(model, x, batch_size).argmax(axis=1) == np.asarray(y)))
+    """Fraction of images x (N, C, H, W) whose arg-max score is the label y (N,): the accuracy of
+    :func:`lecturelib.training.evaluate_torch`, which this calls."""
+    from .training import evaluate_torch
+
+    return evaluate_torch(model, (_as_tensor(x), torch.as_tensor(np.asarray(y))), batch_size=batch_size)[1]
 
 
 # ----------------------------------------------------------------------------------------------- saliency

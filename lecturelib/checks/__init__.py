@@ -19,11 +19,13 @@ from .ch09_regularization import (check_batchnorm_backward, check_batchnorm_trai
                                   check_pca_color_shift)
 from .ch10_alexnet import check_grouped_conv2d, check_stack_shapes
 
-# Chapters 11-13 list their checks in their modules' __all__ (still explicit: no names are made up here).
-from . import ch11_deeper, ch12_scale, ch13_looking_inside
+# Chapters 11-15 list their checks in their modules' __all__ (still explicit: no names are made up here).
+from . import ch11_deeper, ch12_scale, ch13_looking_inside, ch14_generating, ch15_applications
 from .ch11_deeper import *  # noqa: F403
 from .ch12_scale import *  # noqa: F403
 from .ch13_looking_inside import *  # noqa: F403
+from .ch14_generating import *  # noqa: F403
+from .ch15_applications import *  # noqa: F403
 
 __all__ = [
     "assert_close", "call_student", "call_student_on_copies", "passed",
@@ -38,4 +40,5 @@ __all__ = [
     "check_batchnorm_backward", "check_batchnorm_train", "check_inverted_dropout", "check_pca_color_shift",
     "check_grouped_conv2d", "check_stack_shapes",
     *ch11_deeper.__all__, *ch12_scale.__all__, *ch13_looking_inside.__all__,
+    *ch14_generating.__all__, *ch15_applications.__all__,
 ]

@@ -1,0 +1,5 @@
+"""Checks for chapter 15 (applications). Each check_* is listed in ``__all__`` and re-exported by the package."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -40,8 +40,10 @@ from .mlp import MLP, mlp
 from .summary import ModelSummary, summary
 from .transfer import copy_weights, get_weights, set_weights
 from .alexnet import ALEXNET_PAPER_NEURONS, alexnet, alexnet_small
+from .bitnet import bitnet
 from .blocks import BasicBlock, Bottleneck, PlainBlock, ResidualBlock
 from .googlenet import GoogLeNet, GoogLeNetOutputs, googlenet
+from .hexconv import qh_net
 from .nin import nin
 from .resnet import resnet
 from .resnet_cifar import plain_net, resnet_cifar
@@ -49,9 +51,9 @@ from .vgg import VGG_CONFIGS, vgg
 
 __all__ = [
     "ALEXNET_PAPER_NEURONS", "BasicBlock", "Bottleneck", "GoogLeNet", "GoogLeNetOutputs", "IMPLS", "MLP",
-    "ModelSummary", "PlainBlock", "ResidualBlock", "VGG_CONFIGS", "alexnet", "alexnet_small", "copy_weights",
-    "get_weights", "googlenet", "lenet5", "mlp", "nin", "plain_net", "resnet", "resnet_cifar", "set_weights",
-    "summary", "vgg",
+    "ModelSummary", "PlainBlock", "ResidualBlock", "VGG_CONFIGS", "alexnet", "alexnet_small", "bitnet",
+    "copy_weights", "get_weights", "googlenet", "lenet5", "mlp", "nin", "plain_net", "qh_net", "resnet",
+    "resnet_cifar", "set_weights", "summary", "vgg",
 ]
 
 

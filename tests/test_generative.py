@@ -11,7 +11,7 @@ import torch.nn.functional as F
 
 from lecturelib import checkpoints, generative as gm
 
-CHECKPOINTS = ("dcgan_fashion", "vae_fashion", "aligndraw_fashion")
+CHECKPOINTS = ("dcgan_fashion", "vae_fashion", "vae_fashion_z16", "aligndraw_fashion")
 
 
 @pytest.fixture(autouse=True)
@@ -181,14 +181,15 @@ def _test_images(n: int) -> torch.Tensor:
     return torch.from_numpy(x)
 
 
-def test_vae_checkpoint_beats_the_mean_image():
-    model, meta = gm.load_vae()
-    assert not model.training and meta["config"]["z_dim"] == 2
+@pytest.mark.parametrize("name, z_dim", [("vae_fashion", 2), ("vae_fashion_z16", 16)])
+def test_vae_checkpoint_beats_the_mean_image(name, z_dim):
+    model, meta = gm.load_vae(name)
+    assert not model.training and meta["config"]["z_dim"] == z_dim
     x = _test_images(500)
     with torch.no_grad():
         mu, logvar = model.encode(x)
         rec, kl = gm.elbo_terms(x, model.decode(mu), mu, logvar)
-        samples = torch.sigmoid(model.decode(torch.randn(64, 2)))
+        samples = torch.sigmoid(model.decode(torch.randn(64, z_dim)))
     assert bool(torch.isfinite(samples).all()) and 0 <= float(samples.min()) and float(samples.max()) <= 1
     mean_image = x.mean(0, keepdim=True).clamp(1e-4, 1 - 1e-4)
     baseline = F.binary_cross_entropy(mean_image.expand_as(x), x, reduction="none").sum((1, 2, 3))

@@ -30,6 +30,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from . import _random
+from .generative import gaussian_kl
 from ._contracts import Seed
 
 __all__ = [
@@ -507,8 +508,13 @@ def frechet_distance(mu1: np.ndarray, cov1: np.ndarray, mu2: np.ndarray, cov2: n
 # --------------------------------------------------------------------------------------------- VAE and IPAE
 
 def kl_diag_gaussian(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
-    """KL(N(μ, diag σ²) ‖ N(0, I)) = ½ Σ_d (μ_d² + σ_d² − log σ_d² − 1) per sample: (N, D) → (N,)."""
-    return 0.5 * (mu ** 2 + logvar.exp() - logvar - 1).sum(dim=1)
+    """KL(N(μ, diag σ²) ‖ N(0, I)) = ½ Σ_d (μ_d² + σ_d² − log σ_d² − 1) per sample: (N, D) → (N,).
+
+    The chapter's name for :func:`lecturelib.generative.gaussian_kl` with its default prior (one formula, one place).
+    """
+    if mu.dim() != 2:
+        raise ValueError(f"kl_diag_gaussian expects mu and logvar of shape (N, D); got {tuple(mu.shape)}")
+    return gaussian_kl(mu, logvar)
 
 
 def reparameterise(mu: torch.Tensor, logvar: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:

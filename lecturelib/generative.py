@@ -191,7 +191,8 @@ def gaussian_kl(mu: torch.Tensor, logvar: torch.Tensor, mu_p: torch.Tensor | Non
     """
     if mu_p is None:
         return 0.5 * (mu.pow(2) + logvar.exp() - logvar - 1).sum(-1)
-    assert logvar_p is not None
+    if logvar_p is None:
+        raise ValueError("gaussian_kl: give logvar_p together with mu_p (the prior's log-variance)")
     return 0.5 * (logvar_p - logvar + (logvar.exp() + (mu - mu_p).pow(2)) / logvar_p.exp() - 1).sum(-1)
 
 
